@@ -1,0 +1,34 @@
+# clausegraph: two commands do all set-up on a fresh machine.
+#   make serve   install, build the bundled graph into .clausegraph/store, serve it on 127.0.0.1:8000
+#   make test    install and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STORE  ?= .clausegraph/store
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+EXTRAS ?= server,reasoning,test,bench
+
+.PHONY: install serve test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(BIN)/clausegraph build --store $(STORE)
+	$(BIN)/clausegraph serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .clausegraph build dist *.egg-info

@@ -1,0 +1,1 @@
+"""clausegraph API: FastAPI app, SPARQL 1.1 endpoint and web page."""

@@ -1,0 +1,1 @@
+"""clausegraph engine: stores, references, build, questions and the CLI."""

@@ -1,0 +1,106 @@
+"""Assemble the clausegraph graph in a store: ontology, alignments, catalogues, crosswalks and (optionally)
+an organisation register, each in its own named graph, plus derived facts (which provisions are assessable)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import queries as q
+from . import resources
+from .store import GRAPH_BASE, Store
+
+ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
+ALIGNMENTS_GRAPH = GRAPH_BASE + "alignments"
+CATALOGUE_GRAPH = GRAPH_BASE + "catalogue/"
+MAPPINGS_GRAPH = GRAPH_BASE + "mappings/"
+REGISTER_GRAPH = GRAPH_BASE + "register"
+DERIVED_GRAPH = GRAPH_BASE + "derived"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildReport:
+    graphs: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def bundled_sources() -> list[tuple[str, str, str]]:
+    """(graph IRI, format, text) for every bundled data file, in load order."""
+    out = [(ONTOLOGY_GRAPH, "turtle", resources.read_text(resources.ontology_file()))]
+    if resources.alignments_file().is_file():
+        out.append((ALIGNMENTS_GRAPH, "turtle", resources.read_text(resources.alignments_file())))
+    for f in resources.framework_files():
+        out.append((CATALOGUE_GRAPH + f.name[:-4], "turtle", resources.read_text(f)))
+    return out
+
+
+def mapping_sources() -> list[tuple[str, str, str]]:
+    """(graph IRI, format, N-Triples) for every bundled crosswalk, converted from SSSOM."""
+    files = resources.mapping_files()
+    if not files:
+        return []
+    from .mappings.sssom import read_sssom, mappings_to_ntriples
+
+    out = []
+    for f in files:
+        mset = read_sssom(resources.read_text(f), f.name)
+        out.append((MAPPINGS_GRAPH + f.name[: -len(".sssom.tsv")], "ntriples", mappings_to_ntriples(mset)))
+    return out
+
+
+ASSESSABLE_QUERY = q.PREFIXES + """
+SELECT DISTINCT ?p WHERE {
+  ?p a cg:Provision ; cg:kind ?kind ; skos:inScheme ?fw . ?fw cg:frameworkKey ?key .
+  FILTER(
+    (?key IN ("iso42001", "iso27001") && (?kind = "control" ||
+        (?kind = "clause" && NOT EXISTS { ?child skos:broader ?p })))
+    || (?key = "nist-ai-rmf" && ?kind = "subcategory")
+    || (?key = "euaiact" && EXISTS { ?p a cg:Obligation }))
+}"""
+
+
+def derive(store: Store) -> str:
+    """N-Triples of facts computed from the loaded data (documented in docs/data-model.md)."""
+    rows = store.select(ASSESSABLE_QUERY).rows
+    t = "<https://w3id.org/clausegraph/ontology#assessable>"
+    true = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+    return "".join(f"<{r['p'].value}> {t} {true} .\n" for r in rows)
+
+
+def build(store: Store, register: str | Path | None = None, progress: Progress | None = None) -> BuildReport:
+    """Load everything into ``store`` (replacing clausegraph's graphs there) and return what was loaded."""
+    start = time.perf_counter()
+    report = BuildReport()
+    sources = bundled_sources() + mapping_sources()
+    reg_data = None
+    if register is not None:
+        from .register import load_register  # validates the whole register before anything is written
+
+        reg_data = load_register(register)
+        sources.append((REGISTER_GRAPH, "ntriples", reg_data.ntriples))
+    total = len(sources) + 1
+    for i, (graph, fmt, text) in enumerate(sources, 1):
+        if progress:
+            progress(graph.removeprefix(GRAPH_BASE), i, total)
+        store.replace_graph(graph, text, fmt)
+    if reg_data is None:
+        store.drop_graph(REGISTER_GRAPH)
+    if progress:
+        progress("derived", total, total)
+    store.replace_graph(DERIVED_GRAPH, derive(store), "ntriples")
+    counts = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+    report.graphs = {r["g"].value.removeprefix(GRAPH_BASE): int(r["n"].value) for r in counts}
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def is_built(store: Store) -> bool:
+    """True when the store holds a clausegraph build (its ontology graph)."""
+    return ONTOLOGY_GRAPH in store.graphs()

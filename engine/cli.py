@@ -1,0 +1,292 @@
+"""The ``clausegraph`` command line: argument parsing only. Each command calls engine functions, picks a
+renderer and maps errors to exit codes (0 ok, 1 validate found violations, 2 user error, 3 internal error).
+
+Heavy modules (pyoxigraph, rdflib, rich, FastAPI) are imported inside the commands so ``--help`` is fast.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from typing import Callable, Sequence
+
+from .errors import ClausegraphError, UserInputError
+
+FORMATS_TABLE = ("table", "json", "csv", "markdown")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("clausegraph")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+# ---------------------------------------------------------------- shared option groups
+
+def _store_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("store (default: the bundled graph, built in memory)")
+    g.add_argument("--store", metavar="DIR", help="persistent embedded store (pyoxigraph) in DIR")
+    g.add_argument("--endpoint", metavar="URL", help="remote SPARQL 1.1 query endpoint")
+    g.add_argument("--update-endpoint", metavar="URL", help="remote update endpoint, when it differs")
+    g.add_argument("--store-endpoint", metavar="URL", help="remote Graph Store Protocol endpoint")
+    g.add_argument("--user", help="user name for HTTP basic auth on the remote store")
+    g.add_argument("--password", default=os.environ.get("CLAUSEGRAPH_PASSWORD"),
+                   help="password for basic auth (or CLAUSEGRAPH_PASSWORD)")
+    g.add_argument("--token", default=os.environ.get("CLAUSEGRAPH_TOKEN"),
+                   help="bearer token for the remote store (or CLAUSEGRAPH_TOKEN)")
+    g.add_argument("--timeout", type=float, default=30.0, help="remote request timeout in seconds (30)")
+
+
+def _format_option(p: argparse.ArgumentParser, choices: Sequence[str] = FORMATS_TABLE) -> None:
+    p.add_argument("--format", choices=choices, default="table", help="output format (default: table)")
+
+
+def _as_of_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="answer for the text in force on this date (default: today)")
+
+
+def _open(args: argparse.Namespace, need_build: bool = True):
+    """Open the chosen store; the default in-memory store is built on the fly from the bundled data."""
+    from .build import build, is_built
+    from .store import open_store
+
+    store = open_store(args.store, args.endpoint, args.update_endpoint, args.store_endpoint,
+                       args.user, args.password, args.token, args.timeout)
+    if need_build and not is_built(store):
+        if args.store is None and args.endpoint is None:
+            build(store, register=getattr(args, "register", None))
+        else:
+            where = args.store or args.endpoint
+            raise UserInputError(f"no clausegraph graph in {where}; run 'clausegraph build "
+                                 f"{'--store' if args.store else '--endpoint'} {where}' first")
+    return store
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from .build import build
+    from .render import emit
+
+    store = _open(args, need_build=False)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  console=console, transient=True, disable=args.format == "json" or not console.is_terminal) as bar:
+        task = bar.add_task("loading", total=1)
+
+        def progress(name: str, i: int, total: int) -> None:
+            bar.update(task, description=f"loading {name}", completed=i, total=total)
+
+        report = build(store, register=args.register, progress=progress)
+    store.close()
+    rows = sorted(report.graphs.items())
+    doc = {"store": store.description, "graphs": dict(rows), "triples": report.triples,
+           "seconds": round(report.seconds, 3)}
+    if args.format == "table":
+        emit("table", ["graph", "triples"], rows + [("total", report.triples)],
+             title=f"built {store.description} in {report.seconds:.2f} s")
+    else:
+        emit(args.format, ["graph", "triples"], rows, doc)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .render import emit
+    from .store import AskResult, GraphResult
+
+    if args.file:
+        try:
+            text = open(args.file, encoding="utf-8").read()
+        except OSError as exc:
+            raise UserInputError(f"cannot read query file {args.file}: {exc.strerror}") from None
+    elif args.sparql:
+        text = args.sparql
+    else:
+        raise UserInputError("give a SPARQL query as an argument or with --file")
+    store = _open(args)
+    res = store.query(text)
+    if isinstance(res, GraphResult):
+        if args.format == "json":
+            emit("json", [], [], {"triples": res.ntriples.splitlines()})
+        else:
+            sys.stdout.write(res.ntriples)
+        return 0
+    if isinstance(res, AskResult):
+        emit(args.format, ["boolean"], [[res.value]], res.to_json())
+        return 0
+    rows = [[row[v].value if v in row else None for v in res.variables] for row in res.rows]
+    emit(args.format, res.variables, rows, res.to_json(), title=f"{len(rows)} rows")
+    return 0
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    from .catalogue import frameworks
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    fws = frameworks(_open(args), as_of)
+    rows = [[f["key"], f["title"], f["version"], ", ".join(f"{k} {v}" for k, v in f["counts"].items())]
+            for f in fws]
+    emit(args.format, ["key", "title", "version", "provisions in force"], rows, {"as_of": as_of.isoformat(),
+         "frameworks": fws}, title=f"frameworks in force on {as_of}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .catalogue import show
+    from .render import emit, to_json
+
+    doc = show(_open(args), args.ref, args.as_of or dt.date.today())
+    if args.format == "json":
+        sys.stdout.write(to_json(doc) + "\n")
+        return 0
+    rows = [["reference", doc["ref"]], ["title", doc["title"]], ["kind", doc["kind"]],
+            ["summary", doc["summary"]], ["in force", doc["in_force"]],
+            ["parent", f"{doc['parent']['ref']} {doc['parent']['title']}" if doc["parent"] else ""],
+            ["source", doc["source"]]]
+    if "applies_from" in doc:
+        a = doc["application"]
+        for label in ("as_adopted", "as_amended"):
+            cond = "; ".join(f"{c['condition']}: {c['applies_from']}" for c in a[label]["conditional"])
+            rows.append([f"applies from ({label.replace('_', ' ')})",
+                         f"{a[label]['applies_from']}" + (f" ({cond})" if cond else "")])
+    if "addressees" in doc:
+        rows.append(["addressees", ", ".join(doc["addressees"])])
+        rows += [["applies when", " AND ".join(r["requires"]) + (f" (not {', '.join(r['excludes'])})"
+                                                                  if r["excludes"] else "")]
+                 for r in doc["applicability"]]
+    rows += [["child", f"{c['ref']} {c['title']}"] for c in doc["children"]]
+    rows += [["change", f"{c['effective_from']} {c['type']}: {c['summary'] or ''}"] for c in doc["changes"]]
+    rows += [["mapping", f"{m['relationship']} {m['object']}"] for m in doc["mappings"]]
+    emit(args.format, ["field", "value"], rows, doc, title=doc["ref"])
+    return 0
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from .queries import all_queries
+    from .render import emit
+
+    qs = sorted(all_queries().values(), key=lambda n: n.name)
+    if args.name:
+        match = [n for n in qs if n.name == args.name]
+        if not match:
+            raise UserInputError(f"no named query {args.name!r}; run 'clausegraph queries' to list them")
+        sys.stdout.write(match[0].text)
+        return 0
+    emit(args.format, ["name", "title", "description"], [[n.name, n.title, n.description] for n in qs],
+         {"queries": [{"name": n.name, "title": n.title, "description": n.description} for n in qs]})
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ..api.app import serve
+
+    store = _open(args, need_build=args.endpoint is None and args.store is None)
+    if args.store and not _is_built(store):
+        from .build import build
+
+        build(store, register=args.register)
+    return serve(store, host=args.host, port=args.port)
+
+
+def _is_built(store) -> bool:
+    from .build import is_built
+
+    return is_built(store)
+
+
+# ---------------------------------------------------------------- parser
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="clausegraph",
+        description="AI governance as a knowledge graph: ISO/IEC 42001, EU AI Act, NIST AI RMF and ISO/IEC 27001.",
+        epilog="Exit codes: 0 ok, 1 validation found violations, 2 usage or input error, 3 internal error.")
+    p.add_argument("--version", action="version", version=f"clausegraph {_version()}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("build", cmd_build, "load ontology, catalogues and crosswalks (and a register) into a store")
+    sp.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml)")
+    _store_options(sp)
+    _format_option(sp, ("table", "json"))
+
+    sp = add("query", cmd_query, "run a SPARQL query over the graph")
+    sp.add_argument("sparql", nargs="?", help="the SPARQL query text")
+    sp.add_argument("-f", "--file", help="read the query from a file")
+    _store_options(sp)
+    _format_option(sp, ("table", "json", "csv", "tsv", "markdown"))
+
+    sp = add("frameworks", cmd_frameworks, "list frameworks with their provision counts on a date")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("show", cmd_show, "show one provision: title, summary, parent, children, dates, obligations")
+    sp.add_argument("ref", help="a reference, e.g. 'euaiact:Art. 26(1)' or nist-ai-rmf:GV-1.1")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("queries", cmd_queries, "list the named SPARQL queries (or print one)")
+    sp.add_argument("name", nargs="?", help="print this query's text")
+    _format_option(sp)
+
+    sp = add("serve", cmd_serve, "serve the web page and the SPARQL endpoint on 127.0.0.1")
+    sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sp.add_argument("--register", metavar="PATH", help="organisation register to load")
+    _store_options(sp)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except ClausegraphError as exc:
+        print(f"clausegraph: error: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - last resort: exit 3 without a traceback unless --debug
+        if args.debug or os.environ.get("CLAUSEGRAPH_DEBUG"):
+            raise
+        print(f"clausegraph: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

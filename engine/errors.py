@@ -1,0 +1,147 @@
+"""One error hierarchy for clausegraph, mapped once to CLI exit codes and HTTP statuses.
+
+User mistakes (bad input, unknown references) never print a traceback: the CLI prints the message and exits
+with the code below; the API answers with the status below and one JSON error shape.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in user input (file, row/line, column, what was expected)."""
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return (": ".join([", ".join(where), self.message]) if where else self.message)
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
+
+
+class ClausegraphError(Exception):
+    """Base of every error clausegraph raises on purpose."""
+
+    exit_code = 3
+    http_status = 500
+    code = "internal-error"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = list(problems or [])
+
+    def as_dict(self) -> dict:
+        return {"error": self.code, "message": self.message,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+class UserInputError(ClausegraphError):
+    """Bad input from the user: arguments, files, references. Exit 2, HTTP 400."""
+
+    exit_code = 2
+    http_status = 400
+    code = "bad-input"
+
+
+class UnknownReferenceError(UserInputError):
+    """A reference that names no known framework or provision. Exit 2, HTTP 404."""
+
+    http_status = 404
+    code = "unknown-reference"
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = list(suggestions or [])
+
+    def as_dict(self) -> dict:
+        d = super().as_dict()
+        d["suggestions"] = self.suggestions
+        return d
+
+
+class InvalidQueryError(UserInputError):
+    """A SPARQL query or update that does not parse or cannot be evaluated. Exit 2, HTTP 400."""
+
+    code = "invalid-query"
+
+
+class NotAcceptableError(UserInputError):
+    """No acceptable response format. HTTP 406."""
+
+    http_status = 406
+    code = "not-acceptable"
+
+
+class UnsupportedMediaTypeError(UserInputError):
+    """Request body media type not supported. HTTP 415."""
+
+    http_status = 415
+    code = "unsupported-media-type"
+
+
+class NotFoundError(UserInputError):
+    """A named resource (graph, system, control) does not exist. HTTP 404."""
+
+    http_status = 404
+    code = "not-found"
+
+
+class UnauthorizedError(ClausegraphError):
+    """A write without a valid token. HTTP 401."""
+
+    exit_code = 2
+    http_status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(ClausegraphError):
+    """A write on a read-only endpoint. HTTP 403."""
+
+    exit_code = 2
+    http_status = 403
+    code = "forbidden"
+
+
+class QueryTimeoutError(ClausegraphError):
+    """A query ran past its time limit and was stopped. HTTP 503."""
+
+    exit_code = 3
+    http_status = 503
+    code = "query-timeout"
+
+
+class StoreError(ClausegraphError):
+    """The store failed or could not be reached. Exit 3, HTTP 502."""
+
+    exit_code = 3
+    http_status = 502
+    code = "store-error"
+
+
+@dataclass
+class ProblemCollector:
+    """Collects every problem found in an input before failing, so users see all of them at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, message: str, file: str | None = None, row: int | None = None,
+            column: str | None = None) -> None:
+        self.problems.append(Problem(message, file, row, column))
+
+    def raise_if_any(self, summary: str) -> None:
+        if self.problems:
+            n = len(self.problems)
+            raise UserInputError(f"{summary}: {n} problem{'s' if n != 1 else ''}", self.problems)

@@ -1,0 +1,80 @@
+"""Renderers for any result: table (rich, for people), json, csv, tsv and markdown (for tools and documents).
+
+Cells written to CSV/TSV that a spreadsheet would run as a formula (starting with = + - @ or a tab/CR) are
+neutralised with a leading apostrophe.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Any, Iterable, Sequence, TextIO
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Make a cell safe for spreadsheets (CSV/XLSX formula injection)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "; ".join(_cell(x) for x in v)
+    return str(v)
+
+
+def to_json(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([neutralise(_cell(v)) for v in row])
+    return buf.getvalue()
+
+
+def to_markdown(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    def esc(s: str) -> str:
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(esc(_cell(v)) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None,
+                out: TextIO | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row])
+    Console(file=out or sys.stdout, soft_wrap=False).print(table)
+
+
+def emit(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], doc: Any = None,
+         title: str | None = None, out: TextIO | None = None) -> None:
+    """Write a tabular result in ``fmt``; ``doc`` is the JSON document (defaults to a list of row objects)."""
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(to_json(doc if doc is not None else [dict(zip(columns, r)) for r in rows]) + "\n")
+    elif fmt == "csv":
+        out.write(to_csv(columns, rows))
+    elif fmt == "tsv":
+        out.write(to_csv(columns, rows, "\t"))
+    elif fmt == "markdown":
+        out.write(to_markdown(columns, rows))
+    else:
+        print_table(columns, rows, title, out)

@@ -1,0 +1,1 @@
+"""Packaged data: mappings (read through clausegraph.engine.resources)."""

@@ -1,0 +1,1 @@
+"""Packaged data: ontology (read through clausegraph.engine.resources)."""

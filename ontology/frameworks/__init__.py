@@ -1,0 +1,1 @@
+"""Packaged data: ontology/frameworks (read through clausegraph.engine.resources)."""

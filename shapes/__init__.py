@@ -1,0 +1,1 @@
+"""Packaged data: shapes (read through clausegraph.engine.resources)."""
