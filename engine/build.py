@@ -74,11 +74,12 @@ def derive(store: Store) -> str:
     return "".join(f"<{r['p'].value}> {t} {true} .\n" for r in rows)
 
 
-def build(store: Store, register: str | Path | None = None, progress: Progress | None = None) -> BuildReport:
+def build(store: Store, register: str | Path | None = None, progress: Progress | None = None,
+          include_mappings: bool = True) -> BuildReport:
     """Load everything into ``store`` (replacing clausegraph's graphs there) and return what was loaded."""
     start = time.perf_counter()
     report = BuildReport()
-    sources = bundled_sources() + mapping_sources()
+    sources = bundled_sources() + (mapping_sources() if include_mappings else [])
     reg_data = None
     if register is not None:
         from .register import load_register  # validates the whole register before anything is written

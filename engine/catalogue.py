@@ -8,7 +8,7 @@ from functools import cached_property
 
 from . import queries as q
 from .errors import UnknownReferenceError
-from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, nearest, parse_ref
+from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, nearest, parse_ref, sort_key
 from .store import Store
 
 #: The kinds the reference lists (../shared/reference/*.csv) use; `frameworks` counts these.
@@ -82,7 +82,7 @@ class Catalogue:
             if p.parent:
                 out.setdefault(p.parent, []).append(p.iri)
         for kids in out.values():
-            kids.sort(key=lambda i: (self.provisions[i].order, self.provisions[i].ref.id))
+            kids.sort(key=lambda i: sort_key(self.provisions[i].ref))
         return out
 
     def ancestors(self, iri: str) -> list[str]:
@@ -241,7 +241,10 @@ def show(store: Store, text: str, as_of: dt.date) -> dict:
             {"requires": sorted(_condition_name(c) for c in r.requires),
              "excludes": sorted(_condition_name(c) for c in r.excludes)} for r in (rules.rules if rules else [])]
     doc["changes"] = changes_of(store, info.iri)
-    doc["mappings"] = []
+    from .crosswalk import provision_mappings
+    from .mappings.sssom import as_json
+
+    doc["mappings"] = [{**as_json(m), "target": m.target} for m in provision_mappings(store, str(info.ref))]
     return doc
 
 

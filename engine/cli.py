@@ -172,8 +172,93 @@ def cmd_show(args: argparse.Namespace) -> int:
                  for r in doc["applicability"]]
     rows += [["child", f"{c['ref']} {c['title']}"] for c in doc["children"]]
     rows += [["change", f"{c['effective_from']} {c['type']}: {c['summary'] or ''}"] for c in doc["changes"]]
-    rows += [["mapping", f"{m['relationship']} {m['object']}"] for m in doc["mappings"]]
+    rows += [["mapping", f"{m['relationship']} {m['object'] or '(no counterpart in ' + m['target'] + ')'} "
+              f"[{m['rationale']}, {m['strength']}{', derived' if m['derived'] else ''}]"] for m in doc["mappings"]]
     emit(args.format, ["field", "value"], rows, doc, title=doc["ref"])
+    return 0
+
+
+def _mapping_rows(mappings) -> list[list]:
+    return [[str(m.subject), m.relationship, str(m.object) if m.object else "(no counterpart)", m.rationale,
+             m.strength, "derived" if m.derived else "curated",
+             " -> ".join(str(r) for r in m.path) if m.derived else (m.source or "own analysis"), m.comment]
+            for m in mappings]
+
+
+MAPPING_COLUMNS = ["subject", "relationship", "object", "rationale", "strength", "kind", "path/source", "comment"]
+
+
+def cmd_crosswalk(args: argparse.Namespace) -> int:
+    from .crosswalk import crosswalk
+    from .mappings.sssom import as_json, to_sssom
+    from .refs import ID_BASE, ONTOLOGY_NS, framework_base, normalise_key
+    from .render import emit
+
+    fk, tk = normalise_key(args.from_key), normalise_key(args.to_key)
+    ms = crosswalk(_open(args), fk, tk, inferred=args.inferred, min_strength=args.min_strength)
+    if args.format == "sssom":
+        meta = {"curie_map": {"cg": ONTOLOGY_NS, "cgagent": ID_BASE + "agent/", fk: framework_base(fk),
+                              tk: framework_base(tk), "semapv": "https://w3id.org/semapv/vocab/",
+                              "skos": "http://www.w3.org/2004/02/skos/core#", "sssom": "https://w3id.org/sssom/"},
+                "mapping_set_id": f"https://w3id.org/clausegraph/mappings/{fk}--{tk}"
+                                  + ("-inferred" if args.inferred else ""),
+                "mapping_set_version": _version(), "license": "https://creativecommons.org/licenses/by/4.0/",
+                "creator_label": ["clausegraph contributors"], "mapping_date": dt.date.today().isoformat(),
+                "subject_source": ID_BASE + fk, "object_source": ID_BASE + tk,
+                "extension_definitions": [
+                    {"slot_name": "strm_relationship", "property": "cg:relationship", "type_hint": "xsd:string"},
+                    {"slot_name": "strm_rationale", "property": "cg:rationale", "type_hint": "xsd:string"},
+                    {"slot_name": "strm_strength", "property": "cg:strength", "type_hint": "xsd:integer"}]}
+        sys.stdout.write(to_sssom(ms, meta))
+        return 0
+    emit(args.format, MAPPING_COLUMNS, _mapping_rows(ms),
+         {"from": fk, "to": tk, "mappings": [as_json(m) for m in ms]}, title=f"{fk} -> {tk}: {len(ms)} mappings")
+    return 0
+
+
+def cmd_mappings_check(args: argparse.Namespace) -> int:
+    from .build import build
+    from .mappings.checks import catalogue_facts, check
+    from .render import emit
+    from .store import open_store
+
+    store = open_store()
+    build(store, include_mappings=False)
+    files = None
+    if args.files:
+        files = []
+        for path in args.files:
+            try:
+                files.append((os.path.basename(path), open(path, encoding="utf-8").read()))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserInputError(f"cannot read {path}: {exc}") from None
+    report = check(catalogue_facts(store), files)
+    if args.format == "json":
+        emit("json", [], [], {"ok": report.ok, "problems": [p.as_dict() for p in report.problems],
+                              "stats": report.stats})
+    else:
+        for p in report.problems:
+            print(f"{p}", file=sys.stdout)
+        n = sum(len(s.mappings) for s in report.sets)
+        print(f"{len(report.sets)} mapping sets, {n} rows: "
+              + ("no problems" if report.ok else f"{len(report.problems)} problems"))
+    return 0 if report.ok else 1
+
+
+def cmd_mappings_stats(args: argparse.Namespace) -> int:
+    from .build import build
+    from .mappings.checks import catalogue_facts, check
+    from .render import emit
+    from .store import open_store
+
+    store = open_store()
+    build(store, include_mappings=False)
+    report = check(catalogue_facts(store))
+    rels = ["equal", "subset_of", "superset_of", "intersects_with", "not_related", "no_counterpart"]
+    rows = [[s["pair"], s["rows"], *[s["by_relationship"].get(r, 0) for r in rels],
+             f"{s['assessed']}/{s['required']} ({s['assessed_share']}%)"] for s in report.stats]
+    emit(args.format, ["pair", "rows", *rels, "assessed"], rows, {"pairs": report.stats},
+         title="crosswalk statistics")
     return 0
 
 
@@ -246,6 +331,27 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("ref", help="a reference, e.g. 'euaiact:Art. 26(1)' or nist-ai-rmf:GV-1.1")
     _as_of_option(sp)
     _store_options(sp)
+    _format_option(sp)
+
+    sp = add("crosswalk", cmd_crosswalk, "mappings between two frameworks, oriented from --from to --to")
+    sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="framework key, e.g. nist-ai-rmf")
+    sp.add_argument("--to", dest="to_key", required=True, metavar="KEY", help="framework key, e.g. iso42001")
+    sp.add_argument("--inferred", action="store_true", help="include mappings derived by sound chaining")
+    sp.add_argument("--min-strength", type=int, default=1, choices=range(1, 11), metavar="N",
+                    help="only mappings of strength N or more (1-10)")
+    _store_options(sp)
+    _format_option(sp, ("table", "json", "csv", "markdown", "sssom"))
+
+    mp = sub.add_parser("mappings", help="check the crosswalk files and show their statistics",
+                        description="Check the crosswalk files (exit 1 on problems) and show statistics.")
+    msub = mp.add_subparsers(dest="mappings_command", metavar="SUBCOMMAND", required=True)
+    sp = msub.add_parser("check", help="check crosswalks: format, references, duplicates, completeness, closure")
+    sp.set_defaults(func=cmd_mappings_check)
+    sp.add_argument("files", nargs="*", help="SSSOM files to check (default: the bundled crosswalks)")
+    _format_option(sp, ("text", "json"))
+    sp.set_defaults(format="text")
+    sp = msub.add_parser("stats", help="rows per relationship and share of provisions assessed, per pair")
+    sp.set_defaults(func=cmd_mappings_stats)
     _format_option(sp)
 
     sp = add("queries", cmd_queries, "list the named SPARQL queries (or print one)")

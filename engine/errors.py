@@ -16,11 +16,14 @@ class Problem:
     file: str | None = None
     row: int | None = None
     column: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         where = []
         if self.file:
             where.append(self.file)
+        if self.line is not None:
+            where.append(f"line {self.line}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
@@ -28,7 +31,8 @@ class Problem:
         return (": ".join([", ".join(where), self.message]) if where else self.message)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
+        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
+                "message": self.message}
 
 
 class ClausegraphError(Exception):

@@ -57,7 +57,7 @@ def string(value: str) -> str:
 
 def render(name: str, **params: str) -> str:
     """The named query with ``$param`` replaced by already-formatted SPARQL terms (use iri/date/string)."""
-    text = all_queries()[name].text
+    text = "\n".join(ln for ln in all_queries()[name].text.splitlines() if not ln.startswith("#"))
 
     def sub(m: re.Match) -> str:
         key = m.group(1)

@@ -271,3 +271,41 @@ def nearest(wanted: str, known: Iterable[str], n: int = 3) -> list[str]:
         stem = wanted.lower().rstrip(")0123456789(")
         hits = [k for k in lower if k.startswith(stem)][:n] if len(stem) > 4 else []
     return [lower[h] for h in hits]
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _roman(s: str) -> int:
+    total = 0
+    for a, b in zip(s, s[1:] + " "):
+        v = _ROMAN.get(a, 0)
+        total += -v if _ROMAN.get(b, 0) > v else v
+    return total
+
+
+def _natural(part: str) -> tuple:
+    """'12' < '12a' < '13'; letters after numbers; roman sub-points ordered as letters (i < ii < iii ...)."""
+    m = re.match(r"^(\d+)([a-z]*)$", part)
+    if m:
+        return (0, int(m.group(1)), m.group(2))
+    return (1, 0, part)
+
+
+def sort_key(ref: Ref) -> tuple:
+    """Document order of a reference within its framework, independent of how files number cg:order."""
+    kind_rank = {"Chapter": 0, "Art.": 1, "Annex": 2}
+    if ref.key == "euaiact":
+        head = ref.id.split(" ")[0]
+        nums = re.findall(r"[IVXLC]+|\d+[a-z]*|\([0-9a-z]+\)|Section|[A-Z]", ref.id.replace(head, "", 1))
+        parts = []
+        for n in nums:
+            n = n.strip("()")
+            parts.append((0, _roman(n), "") if re.fullmatch(r"[IVXLC]+", n) and head in ("Chapter", "Annex")
+                         and not parts else _natural(n.lower()))
+        return (ref.key, kind_rank.get(head, 3), tuple(parts))
+    if ref.key == "nist-ai-rmf":
+        fn, _, rest = ref.id.partition(" ")
+        return (ref.key, NIST_FUNCTIONS.index(fn), tuple(int(x) for x in rest.split(".") if x))
+    annex = ref.id.startswith("A.")
+    return (ref.key, 1 if annex else 0, tuple(int(x) for x in ref.id.removeprefix("A.").split(".")))

@@ -96,9 +96,11 @@ class RemoteStore(Store):
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
         sw = self._wrapper(self.config.query_url)
-        sw.setQuery(sparql)
-        for g in self.graphs():
+        # full-line comments confuse SPARQLWrapper's query-type detection; they carry no meaning
+        sw.setQuery("\n".join(ln for ln in sparql.splitlines() if not ln.lstrip().startswith("#")))
+        for g in self.graphs():  # the union of clausegraph's graphs, on any SPARQL 1.1 store
             sw.addDefaultGraph(g)
+            sw.addNamedGraph(g)
         sw.setMethod("POST")
         qtype = sw.queryType
         try:

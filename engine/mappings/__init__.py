@@ -1,0 +1,1 @@
+"""Crosswalks: SSSOM reading/writing, the relation algebra, chaining and checks."""

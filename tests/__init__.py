@@ -1,0 +1,1 @@
+"""clausegraph test suite."""
