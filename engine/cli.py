@@ -262,6 +262,62 @@ def cmd_mappings_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_store(args: argparse.Namespace):
+    """The store to answer register questions from: the chosen store with --register loaded into it (or
+    the register already in a persistent/remote store)."""
+    from .build import REGISTER_GRAPH, build, is_built
+    from .store import open_store
+
+    if args.store is None and args.endpoint is None:
+        store = open_store()
+        build(store, register=args.register)
+        return store
+    store = _open(args)
+    if args.register:
+        from .register import load_register
+
+        data = load_register(args.register)
+        store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
+    elif REGISTER_GRAPH not in store.graphs():
+        raise UserInputError("no register loaded: give --register PATH (a folder, .xlsx or .yaml)")
+    del is_built
+    return store
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .build import REGISTER_GRAPH, is_built
+    from .register import load_register
+    from .render import emit
+
+    store = _open(args, need_build=False)
+    if not is_built(store):
+        raise UserInputError("the store holds no clausegraph build; run 'clausegraph build' with the same store")
+    data = load_register(args.register)   # validates everything first: nothing is written on any problem
+    store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
+    store.close()
+    counts = {k: len(v) for k, v in data.tables.items()}
+    emit(args.format, ["file", "rows"], sorted(counts.items()),
+         {"register": data.source, "rows": counts, "triples": len(data.ntriples.splitlines())},
+         title=f"imported {data.source}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .classify import classify
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    doc = classify(_register_store(args), as_of)
+    rows = []
+    for s in doc["systems"]:
+        applicable = sum(o["status"] == "applicable" for o in s["obligations"])
+        rows.append([s["id"], s["tier"] or "", s["gpai"] or "", ", ".join(s["basis"]),
+                     f"{applicable} applicable, {len(s['obligations']) - applicable} upcoming"])
+    emit(args.format, ["system", "tier", "gpai", "basis", "obligations"], rows, doc,
+         title=f"EU AI Act classification on {as_of} ({doc['act_version']})")
+    return 0
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     from .queries import all_queries
     from .render import emit
@@ -329,6 +385,17 @@ def make_parser() -> argparse.ArgumentParser:
 
     sp = add("show", cmd_show, "show one provision: title, summary, parent, children, dates, obligations")
     sp.add_argument("ref", help="a reference, e.g. 'euaiact:Art. 26(1)' or nist-ai-rmf:GV-1.1")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("import", cmd_import, "import an organisation register into a built store (all or nothing)")
+    sp.add_argument("--register", metavar="PATH", required=True, help="a folder of CSV files, .xlsx or .yaml")
+    _store_options(sp)
+    _format_option(sp, ("table", "json"))
+
+    sp = add("classify", cmd_classify, "EU AI Act tier, basis and obligations of every system in a register")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     _as_of_option(sp)
     _store_options(sp)
     _format_option(sp)

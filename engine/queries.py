@@ -47,7 +47,7 @@ def iri(value: str) -> str:
 
 
 def date(value: dt.date) -> str:
-    return f'"{value.isoformat()}"^^xsd:date'
+    return f'"{value.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>'
 
 
 def string(value: str) -> str:

@@ -61,7 +61,9 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: st
         table.add_column(c, overflow="fold")
     for row in rows:
         table.add_row(*[_cell(v) for v in row])
-    Console(file=out or sys.stdout, soft_wrap=False).print(table)
+    out = out or sys.stdout
+    wide = None if getattr(out, "isatty", lambda: False)() else 160   # pipes and files get a readable width
+    Console(file=out, soft_wrap=False, width=wide).print(table)
 
 
 def emit(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], doc: Any = None,

@@ -1,0 +1,262 @@
+"""EU AI Act classification of register entries and the obligations that bind the organisation.
+
+The rules are data (ontology/frameworks/euaiact-classification.ttl and the obligations' applicability rules),
+each citing the provision it implements; this module only reads register facts, evaluates those rules and
+resolves dates for the as-of date (the text in force on that date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from . import queries as q
+from .catalogue import Catalogue, _condition_name
+from .obligations import Rule, obligation_rules
+from .refs import CONDITION_NS, ONTOLOGY_NS, Ref, iri_to_ref, sort_key
+from .store import Store
+
+TIER_ORDER = ("prohibited", "high-risk", "limited-risk", "minimal-risk")
+C = CONDITION_NS
+ANNEX_III = Ref("euaiact", "Annex III").iri
+ART_5_1 = Ref("euaiact", "Art. 5(1)").iri
+SYSTEMIC_THRESHOLD = 1e25
+
+
+@dataclass
+class SystemFacts:
+    """What the register says about one entry."""
+
+    iri: str
+    id: str
+    name: str = ""
+    roles: set[str] = field(default_factory=set)
+    use_cases: set[str] = field(default_factory=set)
+    product: str | None = None
+    third_party: bool = False
+    profiling: bool = False
+    exemption: str | None = None
+    gpai: bool = False
+    flops: float | None = None
+    public_body: bool = False
+    personal_data: bool = False
+    lifecycle: str | None = None
+
+
+def read_systems(store: Store) -> list[SystemFacts]:
+    systems: dict[str, SystemFacts] = {}
+    for r in store.select(q.render("systems")).rows:
+        s = systems.setdefault(r["s"].value, SystemFacts(r["s"].value, r["id"].value))
+        v = {k: t.py for k, t in r.items()}
+        s.name = v.get("name", s.name)
+        if "role" in v:
+            s.roles.add(v["role"])
+        if "useCase" in v:
+            s.use_cases.add(v["useCase"])
+        s.product = v.get("product", s.product)
+        s.third_party = bool(v.get("thirdParty", s.third_party))
+        s.profiling = bool(v.get("profiling", s.profiling))
+        s.exemption = v.get("exemption", s.exemption)
+        s.gpai = bool(v.get("gpai", s.gpai))
+        s.flops = float(v["flops"]) if "flops" in v else s.flops
+        s.public_body = bool(v.get("publicBody", s.public_body))
+        s.personal_data = bool(v.get("personalData", s.personal_data))
+        s.lifecycle = v.get("lifecycle", s.lifecycle)
+    return sorted(systems.values(), key=lambda s: s.id)
+
+
+class Classifier:
+    """Evaluates the classification and obligation rules in a store for an as-of date."""
+
+    def __init__(self, store: Store, as_of: dt.date) -> None:
+        self.store, self.as_of = store, as_of
+        self.catalogue = Catalogue(store)
+
+    @cached_property
+    def in_force(self) -> set[str]:
+        rows = self.store.select(q.render("provisions-in-force", as_of=q.date(self.as_of))).rows
+        return {r["p"].value for r in rows}
+
+    @cached_property
+    def _rules(self) -> tuple[dict[str, str], dict[str, list[Rule]], dict[str, str]]:
+        facts: dict[str, str] = {}
+        derived: dict[str, dict[str, Rule]] = {}
+        sources: dict[str, str] = {}
+        for r in self.store.select(q.render("classification-rules")).rows:
+            c = r["c"].value
+            if r["kind"].value == "fact":
+                facts[c] = r["fact"].value
+                if "source" in r:
+                    sources.setdefault(c, r["source"].value)
+                continue
+            rule = derived.setdefault(c, {}).setdefault(r["rule"].value, Rule())
+            (rule.requires if r["mode"].value == "requires" else rule.excludes).add(r["other"].value)
+        return facts, {c: list(rs.values()) for c, rs in derived.items()}, sources
+
+    @cached_property
+    def _order(self) -> list[str]:
+        """Derived conditions in dependency order (a condition after everything its rules mention)."""
+        _, derived, _ = self._rules
+        g = nx.DiGraph()
+        for c, rules in derived.items():
+            g.add_node(c)
+            for rule in rules:
+                for other in rule.requires | rule.excludes:
+                    if other in derived:
+                        g.add_edge(other, c)
+        return list(nx.topological_sort(g))
+
+    @cached_property
+    def _sections(self) -> dict[str, str]:
+        rows = self.store.select(q.PREFIXES + """SELECT ?code ?section ?eff WHERE {
+            ?l a cg:AnnexIListing ; cg:productCode ?code ; cg:annexISection ?section ; cg:effectiveFrom ?eff }""").rows
+        best: dict[str, tuple[dt.date, str]] = {}
+        for r in rows:
+            eff = r["eff"].py
+            if eff <= self.as_of and (r["code"].value not in best or eff > best[r["code"].value][0]):
+                best[r["code"].value] = (eff, r["section"].value)
+        return {k: v[1] for k, v in best.items()}
+
+    def _fact(self, name: str, s: SystemFacts, uses: set[str]) -> bool:
+        if name == "ai-system":
+            return not s.gpai or bool(uses)
+        if name in ("gpai_model", "profiling", "public_body", "personal_data", "third_party_conformity"):
+            return {"gpai_model": s.gpai, "profiling": s.profiling, "public_body": s.public_body,
+                    "personal_data": s.personal_data, "third_party_conformity": s.third_party}[name]
+        if name.startswith("use_cases:art50-"):
+            return C + name.split(":", 1)[1] in s.use_cases
+        if name == "use_cases:annex-iii":
+            return any(ANNEX_III in self.catalogue.ancestors(u)[1:] for u in uses)
+        if name == "use_cases:art5":
+            return any(ART_5_1 in self.catalogue.ancestors(u)[1:] for u in uses)
+        if name == "annex_i_product":
+            return bool(s.product)
+        if name == "annex_i_product:section-b":
+            return bool(s.product) and self._sections.get(s.product) == "B"
+        if name == "art6_3_exemption":
+            return bool(s.exemption)
+        if name == "training_flops>1e25":
+            return s.flops is not None and s.flops > SYSTEMIC_THRESHOLD
+        if name.startswith("role:"):
+            return name.split(":", 1)[1] in s.roles
+        raise ValueError(f"unknown register fact extractor {name!r} in the classification rules")
+
+    def facts(self, s: SystemFacts) -> set[str]:
+        """Every condition (IRI) that holds for the system on the as-of date."""
+        fact_names, derived, _ = self._rules
+        uses = {u for u in s.use_cases if u in self.in_force or u.startswith(C)}
+        held = {c for c, name in fact_names.items() if self._fact(name, s, uses)}
+        for u in uses:  # the provisions a system falls under, and their parents (Annex III areas)
+            if not u.startswith(C):
+                held.update(self.catalogue.ancestors(u))
+        for c in self._order:
+            if any(rule.matches(held) for rule in derived.get(c, [])):
+                held.add(c)
+        return held
+
+    @staticmethod
+    def roles(s: SystemFacts, facts: set[str]) -> set[str]:
+        roles = set(s.roles)
+        if "provider" in roles and C + "gpai" in facts:
+            roles.add("gpai-model-provider")
+        if "provider" in roles and s.product:
+            roles.add("product-manufacturer")
+        return roles
+
+    def applies_from(self, iri: str, facts: set[str]) -> dt.date | None:
+        """The date the obligation applies for this system, by the text in force on the as-of date.
+
+        A conditional date replaces the default for systems meeting its condition (the earliest if several);
+        a system high-risk under both Art. 6(1) and Art. 6(2) keeps the earlier, Annex III date."""
+        app = self.catalogue.application(iri, self.as_of)
+        names = {_condition_name(f) for f in facts}
+        matched = {c: d for c, d in app["conditional"].items() if c in names}
+        if not matched:
+            return app["applies_from"]
+        dates = list(matched.values())
+        if set(matched) == {"high-risk-art6-1"} and "high-risk-art6-2" in names and app["applies_from"]:
+            dates.append(app["applies_from"])
+        return min(dates)
+
+    def tier(self, s: SystemFacts, facts: set[str]) -> tuple[str | None, list[str]]:
+        basis: list[str] = []
+        used = sorted((u for u in s.use_cases if u in self.in_force), key=lambda u: sort_key(iri_to_ref(u)))
+        _, _, sources = self._rules
+        if C + "art6-3-exemption" in facts:
+            basis.append("euaiact:Art. 6(3)")
+        if C + "prohibited-practice" in facts:
+            return "prohibited", [str(iri_to_ref(u)) for u in used if ART_5_1 in self.catalogue.ancestors(u)]
+        if C + "high-risk" in facts:
+            if C + "high-risk-art6-1" in facts:
+                basis += ["euaiact:Art. 6(1)", "euaiact:Annex I"]
+            if C + "high-risk-art6-2" in facts:
+                basis += ["euaiact:Art. 6(2)"] + [str(iri_to_ref(u)) for u in used
+                                                  if ANNEX_III in self.catalogue.ancestors(u)[1:]]
+            return "high-risk", basis
+        if C + "art6-3-exemption" in facts:
+            basis += [str(iri_to_ref(u)) for u in used if ANNEX_III in self.catalogue.ancestors(u)[1:]]
+        art50 = sorted({sources[c] for c in facts if c.startswith(C + "art50-") and c in sources},
+                       key=lambda i: sort_key(iri_to_ref(i)))
+        if art50:
+            return "limited-risk", basis + [str(iri_to_ref(i)) for i in art50]
+        if C + "ai-system" not in facts:
+            return None, basis
+        return "minimal-risk", basis
+
+    def gpai(self, facts: set[str]) -> tuple[str | None, list[str]]:
+        if C + "gpai-systemic-risk" in facts:
+            return "gpai-systemic-risk", ["euaiact:Art. 51(2)"]
+        if C + "gpai" in facts:
+            return "gpai", []
+        return None, []
+
+    @cached_property
+    def obligations(self):
+        return obligation_rules(self.store)
+
+    def classify_system(self, s: SystemFacts) -> dict:
+        facts = self.facts(s)
+        tier, basis = self.tier(s, facts)
+        gpai, gbasis = self.gpai(facts)
+        roles = self.roles(s, facts)
+        fact_names, _, _ = self._rules
+        role_conditions = {c: n.split(":", 1)[1] for c, n in fact_names.items() if n.startswith("role:")}
+        out = []
+        for iri, ob in self.obligations.items():
+            if iri not in self.in_force:
+                continue
+            start = None
+            for role in sorted(ob.addressees & roles):
+                # rules are evaluated for one role at a time: a rule tied to the provider role must not make
+                # the same obligation bind the organisation as deployer
+                own = (facts - set(role_conditions)) | {c for c, r in role_conditions.items() if r == role}
+                if not ob.applies({role}, own):
+                    continue
+                start = start or self.applies_from(iri, facts)
+                out.append({"ref": str(iri_to_ref(iri)), "addressee": role,
+                            "applies_from": start.isoformat() if start else None,
+                            "status": "applicable" if start and start <= self.as_of else "upcoming"})
+        out.sort(key=lambda o: (sort_key(Ref("euaiact", o["ref"].split(":", 1)[1])), o["addressee"]))
+        return {"id": s.id, "tier": tier, "gpai": gpai, "basis": basis + [b for b in gbasis if b not in basis],
+                "obligations": out}
+
+    def act_version(self) -> str:
+        rows = self.store.select(q.PREFIXES + f"""SELECT ?title ?from ?status WHERE {{
+            ?a a cg:Amendment ; dcterms:title ?title ; cg:inForceFrom ?from .
+            OPTIONAL {{ ?a cg:verificationStatus ?status }}
+            FILTER(?from <= {q.date(self.as_of)}) }} ORDER BY ?from""").rows
+        if not rows:
+            return "Regulation (EU) 2024/1689 as adopted (OJ L, 12.7.2024)"
+        parts = [f"{r['title'].value} (in force {r['from'].value}"
+                 + (", unverified against the Official Journal)" if r.get("status") and
+                    r["status"].value == "unverified" else ")") for r in rows]
+        return "Regulation (EU) 2024/1689 as amended by " + "; ".join(parts)
+
+
+def classify(store: Store, as_of: dt.date) -> dict:
+    """The classify contract (docs/cli.md): every register entry's tier, basis and obligations."""
+    c = Classifier(store, as_of)
+    return {"as_of": as_of.isoformat(), "act_version": c.act_version(),
+            "systems": [c.classify_system(s) for s in read_systems(store)]}
