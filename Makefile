@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 STORE  ?= .clausegraph/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+REGISTER ?= examples/acme
 EXTRAS ?= server,reasoning,test,bench
 
 .PHONY: install serve test bench clean
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 serve: install
-	$(BIN)/clausegraph build --store $(STORE)
+	$(BIN)/clausegraph build --store $(STORE) --register $(REGISTER)
 	$(BIN)/clausegraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 test: install
