@@ -260,3 +260,21 @@ def classify(store: Store, as_of: dt.date) -> dict:
     c = Classifier(store, as_of)
     return {"as_of": as_of.isoformat(), "act_version": c.act_version(),
             "systems": [c.classify_system(s) for s in read_systems(store)]}
+
+
+def classification_ntriples(store: Store, as_of: dt.date) -> str:
+    """The classification as triples (tier, conditions met, obligations binding), for SHACL and SPARQL."""
+    from .refs import ORG_NS
+
+    c = Classifier(store, as_of)
+    cg = ONTOLOGY_NS
+    lines = [f'<{ORG_NS}classification> <{cg}asOf> "{as_of.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> .']
+    for s in read_systems(store):
+        facts = c.facts(s)
+        result = c.classify_system(s)
+        if result["tier"]:
+            lines.append(f'<{s.iri}> <{cg}riskTier> "{result["tier"]}" .')
+        lines += [f"<{s.iri}> <{cg}meetsCondition> <{f}> ." for f in sorted(facts)]
+        lines += [f"<{s.iri}> <{cg}boundBy> <{Ref('euaiact', o['ref'].split(':', 1)[1]).iri}> ."
+                  for o in result["obligations"]]
+    return "\n".join(dict.fromkeys(lines)) + "\n"

@@ -318,6 +318,43 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import to_json, to_junit, to_text, validate
+
+    as_of = args.as_of or dt.date.today()
+    report = validate(_register_store(args), as_of, engine=args.engine, catalogue=args.catalogue)
+    text = {"json": lambda r: __import__("json").dumps(to_json(r), indent=2, ensure_ascii=False) + "\n",
+            "junit": to_junit, "text": to_text}[args.format](report)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0 if report.conforms else 1
+
+
+def cmd_soa(args: argparse.Namespace) -> int:
+    from .render import emit
+    from .soa import COLUMNS, statement_of_applicability, table_rows, to_xlsx
+
+    as_of = args.as_of or dt.date.today()
+    fws = ("iso42001", "iso27001") if args.include_27001 else ("iso42001",)
+    doc = statement_of_applicability(_register_store(args), as_of, fws)
+    if args.format == "xlsx":
+        if not args.output:
+            raise UserInputError("--format xlsx writes a workbook: give --output FILE.xlsx")
+        to_xlsx(doc, args.output)
+        print(f"wrote {args.output}: {len(doc['controls'])} controls", file=sys.stderr)
+        return 0
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else None
+    try:
+        emit(args.format, COLUMNS, table_rows(doc), doc, title=f"Statement of Applicability on {as_of}", out=out)
+    finally:
+        if out:
+            out.close()
+    return 0
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     from .queries import all_queries
     from .render import emit
@@ -399,6 +436,25 @@ def make_parser() -> argparse.ArgumentParser:
     _as_of_option(sp)
     _store_options(sp)
     _format_option(sp)
+
+    sp = add("validate", cmd_validate, "check organisation data against the SHACL shapes (exit 1 on violations)")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    sp.add_argument("--engine", choices=("fast", "pyshacl"), default="fast",
+                    help="fast: shapes as SPARQL on the store (default); pyshacl: the reference implementation")
+    sp.add_argument("--catalogue", action="store_true", help="also validate the catalogues against shapes/catalogue.ttl")
+    sp.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp, ("text", "json", "junit"))
+    sp.set_defaults(format="text")
+
+    sp = add("soa", cmd_soa, "Statement of Applicability: Annex A controls, decisions, implementing controls, evidence")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    sp.add_argument("--include-27001", action="store_true", help="add the 93 ISO/IEC 27001 Annex A controls")
+    sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx)")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp, ("table", "markdown", "csv", "xlsx", "json"))
 
     sp = add("crosswalk", cmd_crosswalk, "mappings between two frameworks, oriented from --from to --to")
     sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="framework key, e.g. nist-ai-rmf")

@@ -1,0 +1,30 @@
+"""Server settings (one dataclass; the CLI maps its flags onto it, docs/api.md documents every field)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class Settings:
+    """How the web application behaves. Every field has a safe default: read-only, loopback, bounded."""
+
+    #: seconds a SPARQL query may run before its worker process is killed and the client gets 503
+    query_timeout: float = 30.0
+    #: most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; beyond it the response is cut and carries
+    #: the header ``X-Clausegraph-Truncated: true``
+    max_rows: int = 10000
+    #: largest request body accepted, in bytes (413 beyond)
+    max_body: int = 1024 * 1024
+    #: bearer token for SPARQL Update and Graph Store writes; ``None`` disables writes (403)
+    update_token: str | None = None
+    #: origins allowed by CORS (``[]`` turns CORS off); preflight requests never need the token
+    cors_origins: list[str] = field(default_factory=lambda: ["*"])
+    #: register (folder, .xlsx or .yaml) loaded into the store at start-up for the /api/systems routes
+    register_path: str | None = None
+    #: number of query worker processes (each one holds a read-only view of the store)
+    workers: int = field(default_factory=_default_workers)
