@@ -1,114 +1,114 @@
-"""The web application: a minimal home page and the SPARQL 1.1 query endpoint over a clausegraph store.
+"""The web application: home page, SPARQL 1.1 Protocol + Graph Store Protocol (api/sparql.py), JSON routes
+(api/rest.py), one error shape (api/errors.py), limits (api/worker.py) and settings (api/settings.py).
 
-This is the foundation's server; the full REST API, Graph Store Protocol and web page grow from here.
-Handlers are synchronous (run in the thread pool) so a long query never blocks the event loop.
+``create_app(store, settings)`` builds the app; ``serve(store, host, port, settings)`` runs it with uvicorn
+until SIGINT/SIGTERM. Handlers that block are sync (thread pool); queries run in killable worker processes.
 """
 from __future__ import annotations
 
 import html
-import signal
+import logging
+import time
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
 
-from ..engine.errors import ClausegraphError, InvalidQueryError, NotAcceptableError
 from ..engine.store import Store
+from . import errors as api_errors
+from .settings import Settings
 
-RESULT_TYPES = {
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/rdf+xml": "rdfxml",
-               "application/ld+json": "jsonld", "text/plain": "ntriples"}
+__all__ = ["Settings", "create_app", "serve"]
+
+access_log = logging.getLogger("clausegraph.access")
 
 
-def _accept(header: str | None, offered: dict[str, str]) -> str:
-    """Pick the best offered media type for an Accept header (q-values, wildcards)."""
-    if not header:
-        return next(iter(offered))
-    best, best_q = None, 0.0
-    for i, part in enumerate(header.split(",")):
-        bits = [b.strip() for b in part.split(";")]
-        mt, qv = bits[0].lower(), 1.0
-        for b in bits[1:]:
-            if b.startswith("q="):
-                try:
-                    qv = float(b[2:])
-                except ValueError:
-                    qv = 0.0
-        cands = [mt] if mt in offered else [o for o in offered if mt in ("*/*", o.split("/")[0] + "/*")]
-        for c in cands[:1]:
-            if qv > best_q:
-                best, best_q = c, qv
-    if best is None:
-        raise NotAcceptableError(f"none of the acceptable types ({header}) can be produced; offered: "
-                                 + ", ".join(offered))
-    return best
+def _load_register(store: Store, path: str) -> None:
+    from ..engine.build import REGISTER_GRAPH
+    from ..engine.register import load_register
+
+    data = load_register(path)
+    store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
 
 
-def create_app(store: Store) -> FastAPI:
-    import pyoxigraph as ox
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI application over ``store`` (see docs/api.md)."""
+    from . import rest, sparql
 
-    from ..engine.store.embedded import EmbeddedStore
+    settings = settings or Settings()
+    backend = sparql.make_backend(store, settings)
+    if settings.register_path:
+        _load_register(backend.store, settings.register_path)
+        if isinstance(backend, sparql.EmbeddedBackend):
+            backend.written()
 
-    app = FastAPI(title="clausegraph", version="0.1.0")
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        backend.close()
 
-    @app.exception_handler(ClausegraphError)
-    def _error(_: Request, exc: ClausegraphError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.http_status)
+    app = FastAPI(title="clausegraph", version="0.1.0", lifespan=lifespan,
+                  description="AI governance frameworks as a knowledge graph: SPARQL 1.1 Protocol at `/sparql`, "
+                              "Graph Store Protocol at `/store`, JSON routes under `/api`. Every error has one "
+                              "shape: `{error, message, problems[, suggestions]}`.")
+    app.state.settings = settings
+    app.state.backend = backend
+    api_errors.install(app)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Any):
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            client = request.client.host if request.client else "-"
+            target = request.url.path + (f"?{request.url.query[:200]}" if request.url.query else "")
+            access_log.info('%s "%s %s" %d %.1fms', client, request.method, target, status,
+                            (time.perf_counter() - start) * 1000)
+
+    if settings.cors_origins:
+        # preflight (OPTIONS) is answered here, before any route: it never needs the token
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+                           allow_headers=["*"], allow_credentials=False,
+                           expose_headers=[sparql.TRUNCATED_HEADER, "Location", "Content-Type"], max_age=600)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
-        rows = store.select("PREFIX cg: <https://w3id.org/clausegraph/ontology#> "
-                            "PREFIX dcterms: <http://purl.org/dc/terms/> "
-                            "SELECT ?key ?title WHERE { ?f a cg:Framework ; cg:frameworkKey ?key ; "
-                            "dcterms:title ?title } ORDER BY ?key").rows
-        items = "".join(f"<li><code>{html.escape(r['key'].value)}</code> {html.escape(r['title'].value)}</li>"
-                        for r in rows)
+        from ..engine.catalogue import frameworks
+        import datetime as dt
+
+        items = "".join(f"<li><code>{html.escape(f['key'])}</code> {html.escape(f['title'])}</li>"
+                        for f in frameworks(backend.store, dt.date.today()))
         return (f"<!doctype html><html lang=en><meta charset=utf-8><title>clausegraph</title>"
-                f"<h1>clausegraph</h1><p>Store: {html.escape(store.description)}</p><ul>{items}</ul>"
-                f"<p>SPARQL 1.1 endpoint: <a href='/sparql'>/sparql</a></p></html>")
+                f"<h1>clausegraph</h1><p>Store: {html.escape(backend.store.description)}</p><ul>{items}</ul>"
+                f"<p>SPARQL 1.1 endpoint: <a href='/sparql'>/sparql</a> &middot; Graph Store: <code>/store</code>"
+                f" &middot; <a href='/docs'>API documentation</a></p></html>")
 
-    def run(query: str, accept: str | None) -> Response:
-        if isinstance(store, EmbeddedStore):
-            res = store.raw_query(query)
-            if isinstance(res, (ox.QuerySolutions, ox.QueryBoolean)):
-                mt = _accept(accept, RESULT_TYPES)
-                fmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                       "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[RESULT_TYPES[mt]]
-                return Response(res.serialize(format=fmt), media_type=mt)
-            mt = _accept(accept, GRAPH_TYPES)
-            fmt = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                   "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}[GRAPH_TYPES[mt]]
-            return Response(res.serialize(format=fmt), media_type=mt)
-        result = store.query(query)
-        if hasattr(result, "to_json"):
-            return JSONResponse(result.to_json(), media_type="application/sparql-results+json")
-        return Response(result.ntriples, media_type="application/n-triples")
-
-    @app.get("/sparql")
-    def sparql_get(request: Request) -> Response:
-        qs = request.query_params.getlist("query")
-        if len(qs) != 1:
-            raise InvalidQueryError("give exactly one 'query' parameter")
-        return run(qs[0], request.headers.get("accept"))
-
-    @app.post("/sparql")
-    def sparql_post(request: Request, body: Any = None) -> Response:
-        raise InvalidQueryError("POST queries arrive with the full SPARQL endpoint; use GET ?query=")
-
+    app.include_router(sparql.router)
+    app.include_router(rest.router)
     return app
 
 
-def serve(store: Store, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Serve the app with uvicorn until SIGINT/SIGTERM; returns the exit code."""
+def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> int:
+    """Serve the app with uvicorn until SIGINT/SIGTERM (graceful: in-flight requests finish, workers stop,
+    the store is flushed); returns the exit code."""
     import uvicorn
 
-    config = uvicorn.Config(create_app(store), host=host, port=port, log_level="info", access_log=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    access_log.setLevel(logging.INFO)
+    app = create_app(store, settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False,
+                            timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
-    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    server.run()
-    store.close()
+    try:
+        server.run()   # uvicorn installs its own SIGINT/SIGTERM handlers: should_exit, then lifespan shutdown
+    finally:
+        app.state.backend.close()
+        store.close()
     return 0

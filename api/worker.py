@@ -7,7 +7,7 @@ Design (docs/api.md, "Limits"):
   process, one at a time.
 * After every committed write (and at start-up) the server takes a *snapshot* with ``Store.backup``: on the
   same file system it hard-links RocksDB's immutable files, so it costs milliseconds, not a copy.
-* ``workers`` processes (started with ``spawn``: no fork of a threaded server) each open the newest snapshot
+* ``workers`` processes (``python -m clausegraph.api.worker``: no fork of a threaded server) each open the newest snapshot
   with ``Store.read_only`` (safe: nothing ever writes a snapshot) and answer one job at a time over a pipe.
   A job carries the snapshot path; a worker reopens when it changes (~50 ms), so readers see every write
   that was acknowledged before they started.
@@ -22,9 +22,13 @@ import csv
 import io
 import json
 import logging
-import multiprocessing as mp
 import os
+import pickle
 import queue
+import select
+import struct
+import subprocess
+import sys
 import shutil
 import tempfile
 import threading
@@ -235,6 +239,45 @@ def execute(store: Any, job: dict) -> tuple:
         return ("error", "failed", f"query failed: {exc}")
 
 
+class Conn:
+    """Length-prefixed pickle frames over two pipe file descriptors (the worker's stdin/stdout)."""
+
+    def __init__(self, rfd: int, wfd: int) -> None:
+        self.rfd, self.wfd = rfd, wfd
+
+    def send(self, obj: Any) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        buf = memoryview(struct.pack(">Q", len(data)) + data)
+        while buf:
+            n = os.write(self.wfd, buf)
+            buf = buf[n:]
+
+    def _read(self, n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = os.read(self.rfd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError("the other end closed the pipe")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def recv(self) -> Any:
+        (size,) = struct.unpack(">Q", self._read(8))
+        return pickle.loads(self._read(size))
+
+    def poll(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.rfd], [], [], timeout)
+        return bool(ready)
+
+    def close(self) -> None:
+        for fd in (self.rfd, self.wfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def worker_main(conn: Any) -> None:
     """Worker process loop: one job at a time, store reopened when the snapshot changes."""
     import pyoxigraph as ox
@@ -288,7 +331,6 @@ class QueryPool:
     primary: Any                  # pyoxigraph.Store, read-write, on disk
     snapshot_root: Path
     size: int = 2
-    _ctx: Any = field(default=None, init=False)
     _idle: "queue.Queue[_Worker]" = field(default_factory=queue.Queue, init=False)
     _all: list = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -299,7 +341,6 @@ class QueryPool:
     _closed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self._ctx = mp.get_context("spawn")
         self.snapshot_root.mkdir(parents=True, exist_ok=True)
 
     # ---- snapshots
@@ -323,11 +364,9 @@ class QueryPool:
 
     # ---- workers
     def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=worker_main, args=(child,), daemon=True, name="clausegraph-query")
-        proc.start()
-        child.close()
-        w = _Worker(proc, parent)
+        proc = subprocess.Popen([sys.executable, "-m", "clausegraph.api.worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+        w = _Worker(proc, Conn(proc.stdout.fileno(), proc.stdin.fileno()))
         with self._lock:
             self._all.append(w)
         return w
@@ -345,13 +384,14 @@ class QueryPool:
     def _retire(self, w: _Worker) -> None:
         try:
             w.proc.kill()
-            w.proc.join(5)
+            w.proc.wait(5)
         except Exception:  # noqa: BLE001 - already gone
             pass
-        try:
-            w.conn.close()
-        except Exception:  # noqa: BLE001
-            pass
+        for f in (w.proc.stdin, w.proc.stdout):
+            try:
+                f.close()
+            except Exception:  # noqa: BLE001
+                pass
         with self._lock:
             if w in self._all:
                 self._all.remove(w)
@@ -400,10 +440,16 @@ class QueryPool:
             except Exception:  # noqa: BLE001
                 pass
         for w in workers:
-            w.proc.join(1)
-            if w.proc.is_alive():
+            try:
+                w.proc.wait(1)
+            except subprocess.TimeoutExpired:
                 w.proc.kill()
-                w.proc.join(2)
+                w.proc.wait(2)
+            for f in (w.proc.stdin, w.proc.stdout):
+                try:
+                    f.close()
+                except Exception:  # noqa: BLE001
+                    pass
         shutil.rmtree(self.snapshot_root, ignore_errors=True)
 
 
@@ -414,3 +460,10 @@ def snapshot_root_for(store_path: Path | None) -> Path:
     root = store_path.resolve().parent / f".{store_path.name}.snapshots"
     shutil.rmtree(root, ignore_errors=True)   # stale ones from a killed server (the store lock is ours now)
     return root
+
+
+if __name__ == "__main__":   # a worker process: frames on the original stdin/stdout, prints go to stderr
+    _rfd, _wfd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    worker_main(Conn(_rfd, _wfd))

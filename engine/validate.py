@@ -41,11 +41,12 @@ class Finding:
     value: str | None = None
     component: str | None = None
     enforces: tuple[str, ...] = ()
+    blank: bool = False            # the focus node is a blank node (its label differs between engines)
 
     @property
     def key(self) -> tuple:
-        """What the differential test compares: focus node, path, shape, severity."""
-        return (self.focus, self.path, self.shape, self.severity)
+        """What the differential test compares: focus node, path, shape, severity (blank nodes as '_:')."""
+        return ("_:" if self.blank else self.focus, self.path, self.shape, self.severity)
 
     def as_dict(self) -> dict:
         from .refs import iri_to_ref
@@ -296,14 +297,16 @@ def validate_fast(store: Store, shapes: tuple[NodeShape, ...]) -> Report:
                 for row in store.select(query).rows:
                     value = row["value"].value if "value" in row else None
                     report.findings.append(Finding(row["this"].value, ps.iri, ps.severity, ps.message or "",
-                                                   ps.path, value, component, ps.enforces or ns.enforces))
+                                                   ps.path, value, component, ps.enforces or ns.enforces,
+                                                   row["this"].kind == "bnode"))
         for c in ns.sparql:
             for row in store.select(_sparql_query(ns, c)).rows:
                 this = row["this"].value
                 report.findings.append(Finding(this, ns.iri, c.severity, _fill(c.message, this, row),
                                                row["path"].value if "path" in row else None,
                                                row["value"].value if "value" in row else None,
-                                               "SPARQLConstraint", c.enforces or ns.enforces))
+                                               "SPARQLConstraint", c.enforces or ns.enforces,
+                                               row["this"].kind == "bnode"))
     report.findings = sorted(set(report.findings), key=lambda f: (f.shape, f.focus, f.path or "", f.value or ""))
     return report
 
@@ -322,7 +325,7 @@ def store_to_rdflib(store: Store):
 
 def validate_pyshacl(data_graph, shapes_graph, shapes: tuple[NodeShape, ...]) -> Report:
     from pyshacl import validate
-    from rdflib import RDF, URIRef
+    from rdflib import RDF, BNode, URIRef
 
     _, results, _ = validate(data_graph, shacl_graph=shapes_graph, inference="none", advanced=False,
                              abort_on_first=False, allow_warnings=True, meta_shacl=False)
@@ -331,7 +334,8 @@ def validate_pyshacl(data_graph, shapes_graph, shapes: tuple[NodeShape, ...]) ->
     prop_owner = {p.iri: (s, p) for s in shapes for p in s.properties}
     report = Report(shapes=[s.iri for s in shapes], engine="pyshacl")
     for r in results.subjects(RDF.type, sh("ValidationResult")):
-        focus = str(results.value(r, sh("focusNode")))
+        focus_node = results.value(r, sh("focusNode"))
+        focus = str(focus_node)
         shape = str(results.value(r, sh("sourceShape")))
         path = results.value(r, sh("resultPath"))
         value = results.value(r, sh("value"))
@@ -347,7 +351,8 @@ def validate_pyshacl(data_graph, shapes_graph, shapes: tuple[NodeShape, ...]) ->
             enforces = next((x.enforces for x in by_iri[shape].sparql if x.iri == str(c)), by_iri[shape].enforces)
         report.findings.append(Finding(focus, shape, sev, str(msg) if msg is not None else "",
                                        str(path) if path is not None else None,
-                                       str(value) if value is not None else None, comp, enforces))
+                                       str(value) if value is not None else None, comp, enforces,
+                                       isinstance(focus_node, BNode)))
     report.findings = sorted(set(report.findings), key=lambda f: (f.shape, f.focus, f.path or "", f.value or ""))
     return report
 

@@ -1,0 +1,95 @@
+"""Validation: the fast SPARQL validator gives exactly pySHACL's findings on generated registers, the example
+organisation conforms, and `clausegraph validate` follows its exit-code and report contract."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from clausegraph.engine.build import build
+from clausegraph.engine.store import open_store
+from clausegraph.engine.synthetic import generate
+from clausegraph.engine.validate import validate
+
+from .conftest import ROOT, run_cli
+
+EXAMPLE = ROOT / "examples" / "acme"
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("seed,size", [(1, 25), (2, 40), (7, 15)])
+def test_fast_validation_equals_pyshacl_on_generated_registers(tmp_path, seed, size):
+    reg = generate(tmp_path / "reg", systems=size, seed=seed, defect_rate=0.2).path
+    store = open_store()
+    build(store, register=reg)
+    fast = validate(store, AS_OF, engine="fast")
+    ref = validate(store, AS_OF, engine="pyshacl")
+    assert len(fast.findings) >= 5, "the generator must plant defects"
+    assert sorted(map(repr, (f.key for f in fast.findings))) == sorted(map(repr, (f.key for f in ref.findings)))
+    shapes_hit = {f.shape.rsplit("#", 1)[-1] for f in fast.findings}
+    assert len(shapes_hit) >= 4
+
+
+def test_example_register_conforms():
+    res = run_cli("validate", "--register", str(EXAMPLE), "--as-of", "2026-11-23")
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert "conforms: 0 violations" in res.stdout
+
+
+@pytest.fixture
+def broken_register(tmp_path):
+    reg = generate(tmp_path / "reg", systems=6, seed=4, defect_rate=0.5).path
+    return reg
+
+
+def test_violations_exit_1_and_cite_the_provision(broken_register):
+    res = run_cli("validate", "--register", str(broken_register), "--as-of", "2026-11-23", "--format", "json")
+    assert res.returncode == 1
+    doc = json.loads(res.stdout)
+    assert not doc["conforms"] and doc["summary"]["violations"] > 0
+    for f in doc["findings"]:
+        assert f["enforces"], f
+        assert f["focus_label"] and f["message"]
+
+
+def test_junit_output_is_read_by_a_junit_parser(broken_register, tmp_path):
+    out = tmp_path / "report.xml"
+    res = run_cli("validate", "--register", str(broken_register), "--format", "junit", "--output", str(out))
+    assert res.returncode == 1
+    root = ET.parse(out).getroot()
+    suite = root.find("testsuite")
+    cases = suite.findall("testcase")
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert int(suite.get("tests")) == len(cases) > 10
+    assert int(suite.get("failures")) == len(failures) > 0
+    assert all("Enforces:" in c.find("failure").text for c in failures)
+
+
+def test_broken_register_exits_2(tmp_path):
+    reg = tmp_path / "bad"
+    reg.mkdir()
+    (reg / "systems.csv").write_text("id,name,owner,role\ns1,S,me,wizard\n", encoding="utf-8")
+    res = run_cli("validate", "--register", str(reg))
+    assert res.returncode == 2 and "row 2, column role" in res.stderr
+
+
+def test_soa_xlsx_has_all_38_annex_a_controls(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "soa.xlsx"
+    res = run_cli("soa", "--register", str(EXAMPLE), "--format", "xlsx", "--output", str(out), "--as-of", "2026-11-23")
+    assert res.returncode == 0, res.stderr
+    ws = load_workbook(out)["Statement of Applicability"]
+    refs = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert len(refs) == 38 and refs[0] == "iso42001:A.2.2" and refs[-1] == "iso42001:A.10.4"
+    excluded = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == "no"]
+    assert excluded and all(len(r[3]) > 20 for r in excluded)
+
+
+def test_soa_json_and_27001_option():
+    doc = json.loads(run_cli("soa", "--register", str(EXAMPLE), "--format", "json", "--include-27001").stdout)
+    assert doc["summary"]["controls"] == 38 + 93
+    first = doc["controls"][0]
+    assert set(first) == {"ref", "title", "applicable", "justification", "controls"}
