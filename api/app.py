@@ -25,6 +25,32 @@ __all__ = ["Settings", "create_app", "serve"]
 access_log = logging.getLogger("clausegraph.access")
 
 
+class AccessLog:
+    """One log line per request (pure ASGI: no per-request task or body buffering)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), [500]
+
+        async def send_wrapper(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            qs = scope.get("query_string", b"").decode("latin-1")[:200]
+            access_log.info('%s "%s %s%s" %d %.1fms', client[0], scope["method"], scope["path"],
+                            f"?{qs}" if qs else "", status[0], (time.perf_counter() - start) * 1000)
+
+
 def _load_register(store: Store, path: str) -> None:
     from ..engine.build import REGISTER_GRAPH
     from ..engine.register import load_register
@@ -57,19 +83,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.backend = backend
     api_errors.install(app)
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next: Any):
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            client = request.client.host if request.client else "-"
-            target = request.url.path + (f"?{request.url.query[:200]}" if request.url.query else "")
-            access_log.info('%s "%s %s" %d %.1fms', client, request.method, target, status,
-                            (time.perf_counter() - start) * 1000)
+    app.add_middleware(AccessLog)
 
     if settings.cors_origins:
         # preflight (OPTIONS) is answered here, before any route: it never needs the token

@@ -46,12 +46,19 @@ def mapping_sources() -> list[tuple[str, str, str]]:
     files = resources.mapping_files()
     if not files:
         return []
-    from .mappings.sssom import read_sssom, mappings_to_ntriples
+    from .mappings.chain import close
+    from .mappings.sssom import MappingSet, mappings_to_ntriples, read_sssom
 
     out = []
+    curated = []
     for f in files:
         mset = read_sssom(resources.read_text(f), f.name)
+        curated += mset.mappings
         out.append((MAPPINGS_GRAPH + f.name[: -len(".sssom.tsv")], "ntriples", mappings_to_ntriples(mset)))
+    derived = MappingSet("derived--chained", {"mapping_set_id": "https://w3id.org/clausegraph/mappings/derived",
+                                              "mapping_set_title": "Mappings derived by sound chaining"},
+                         close(curated).derived)
+    out.append((MAPPINGS_GRAPH + "derived", "ntriples", mappings_to_ntriples(derived)))
     return out
 
 

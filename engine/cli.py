@@ -355,6 +355,26 @@ def cmd_soa(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from .coverage import framework_coverage, system_coverage
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    if bool(args.framework) == bool(args.system):
+        raise UserInputError("give either --framework KEY or --system ID")
+    store = _register_store(args)
+    doc = (system_coverage(store, args.system, as_of, args.via_mappings) if args.system
+           else framework_coverage(store, args.framework, as_of, args.via_mappings))
+    rows = [[p["ref"], p["status"], ", ".join(p["controls"]), ", ".join(p["evidence"]), len(p["paths"])]
+            for p in doc["provisions"]]
+    sm = doc["summary"]
+    emit(args.format, ["provision", "status", "controls", "evidence", "paths"], rows, doc,
+         title=f"{doc.get('system') or doc['framework']} on {doc['as_of']}"
+               f"{' via mappings' if doc['via_mappings'] else ''}: {sm['covered']} covered, {sm['partial']} "
+               f"partial, {sm['uncovered']} uncovered of {sm['provisions']}")
+    return 0
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     from .queries import all_queries
     from .render import emit
@@ -455,6 +475,16 @@ def make_parser() -> argparse.ArgumentParser:
     _as_of_option(sp)
     _store_options(sp)
     _format_option(sp, ("table", "markdown", "csv", "xlsx", "json"))
+
+    sp = add("coverage", cmd_coverage, "covered / partial / uncovered provisions, with controls, evidence and paths")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    sp.add_argument("--framework", metavar="KEY", help="every assessable provision of this framework")
+    sp.add_argument("--system", metavar="ID", help="the EU AI Act obligations binding this system")
+    sp.add_argument("--via-mappings", action="store_true", help="also count controls reaching provisions "
+                    "through the (chained) crosswalks")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
 
     sp = add("crosswalk", cmd_crosswalk, "mappings between two frameworks, oriented from --from to --to")
     sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="framework key, e.g. nist-ai-rmf")

@@ -273,11 +273,13 @@ def mappings_to_ntriples(mset: MappingSet) -> str:
             out.append(f'{n} <http://purl.org/dc/terms/date> "{date}"^^<{xsd}date> .')
         if m.source:
             out.append(f"{n} <{cg}mappingSource> {_lit(m.source)} .")
+        if m.derived:
+            out.append(f"{n} <{cg}derivationPath> {_lit(' -> '.join(str(r) for r in m.path))} .")
         if m.object is None:
             out.append(f'{n} <{cg}noCounterpart> "true"^^<{xsd}boolean> .')
             continue
         out.append(f"{n} <{cg}mappingObject> <{m.object.iri}> .")
-        if m.relationship != "not_related":
+        if m.relationship in PREDICATE and m.relationship != "not_related":
             pred = PREDICATE[m.relationship].split(":", 1)[1]
             out.append(f"<{m.subject.iri}> <{SKOS}{pred}> <{m.object.iri}> .")
     return "\n".join(out) + "\n"

@@ -1,0 +1,121 @@
+"""Coverage: for each assessable provision of a framework (or each obligation binding one system), whether the
+organisation's controls cover it on a date, directly or through the chained crosswalks, with every control,
+piece of evidence and path that justifies the answer (many-to-many: all contributors are kept).
+
+Rules (docs/cli.md): a control reaches R fully when it implements R, or a provision P with rel(R,P) equal or
+subset_of; in part when rel(R,P) guarantees overlap (intersects_with, superset_of, overlaps). Covered: an
+implemented control reaches R fully and has evidence valid on the date. Partial: not covered, but an
+implemented or partial control reaches R (fully or in part) with valid evidence. Otherwise uncovered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import queries as q
+from .errors import NotFoundError
+from .refs import ORG_NS, framework_iri, iri_to_ref, normalise_key, sort_key
+from .store import Store
+
+FULL = {"equal", "subset_of"}
+PART = {"intersects_with", "superset_of", "overlaps"}
+
+
+@dataclass
+class ProvisionCoverage:
+    ref: str
+    status: str = "uncovered"
+    controls: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    paths: list[list[str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ref": self.ref, "status": self.status, "controls": self.controls, "evidence": self.evidence,
+                "paths": self.paths}
+
+
+@dataclass
+class Edge:
+    r: str
+    p: str
+    rel: str
+    control: str
+    status: str
+    evidence: str | None
+
+
+def coverage_edges(store: Store, targets: str, as_of: dt.date, via: bool, scope: str = "") -> list[Edge]:
+    text = q.render("coverage", targets=targets, via="true" if via else "false", scope=scope,
+                    as_of=q.date(as_of))
+    return [Edge(r["r"].value, r["p"].value, r["rel"].value, r["cid"].value, r["status"].value,
+                 r["eid"].value if "eid" in r else None) for r in store.select(text).rows]
+
+
+def assess(refs: dict[str, str], edges: list[Edge]) -> list[ProvisionCoverage]:
+    """Statuses from coverage edges (pure function: the brute-force test checks it independently)."""
+    by_r: dict[str, list[Edge]] = {}
+    for e in edges:
+        by_r.setdefault(e.r, []).append(e)
+    out = []
+    for iri, ref in refs.items():
+        pc = ProvisionCoverage(ref)
+        es = [e for e in by_r.get(iri, []) if e.evidence]
+        full = [e for e in es if e.status == "implemented" and e.rel in FULL]
+        part = [e for e in es if e.status in ("implemented", "partial") and (e.rel in FULL or e.rel in PART)]
+        chosen = full if full else part
+        pc.status = "covered" if full else ("partial" if part else "uncovered")
+        for e in chosen:
+            path = [ref] + ([str(iri_to_ref(e.p))] if e.p != e.r else []) + [e.control, e.evidence or ""]
+            if path not in pc.paths:
+                pc.paths.append(path)
+        pc.controls = sorted({e.control for e in chosen})
+        pc.evidence = sorted({e.evidence for e in chosen if e.evidence})
+        pc.paths.sort()
+        out.append(pc)
+    return out
+
+
+def _values(iris: list[str]) -> str:
+    return "VALUES ?r { " + " ".join(q.iri(i) for i in iris) + " }"
+
+
+def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mappings: bool = False) -> dict:
+    key = normalise_key(framework)
+    rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(key)),
+                                 as_of=q.date(as_of))).rows
+    refs = {r["r"].value: str(iri_to_ref(r["r"].value)) for r in rows}
+    edges = coverage_edges(store, _values(list(refs)), as_of, via_mappings) if refs else []
+    return _doc(key, as_of, via_mappings, refs, edges)
+
+
+def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: bool = False) -> dict:
+    """Coverage of the EU AI Act obligations binding one system, by controls that apply to it."""
+    from .classify import Classifier, read_systems
+
+    systems = {s.id: s for s in read_systems(store)}
+    if system_id not in systems:
+        raise NotFoundError(f"no system {system_id!r} in the register", )
+    c = Classifier(store, as_of)
+    result = c.classify_system(systems[system_id])
+    from .refs import Ref
+
+    refs = {Ref("euaiact", o["ref"].split(":", 1)[1]).iri: o["ref"] for o in result["obligations"]}
+    sys_iri = f"{ORG_NS}system/{system_id}"
+    scope = (f"FILTER(NOT EXISTS {{ ?control cg:appliesToSystem ?any }} || "
+             f"EXISTS {{ ?control cg:appliesToSystem <{sys_iri}> }})")
+    edges = coverage_edges(store, _values(list(refs)), as_of, via_mappings, scope) if refs else []
+    doc = _doc("euaiact", as_of, via_mappings, refs, edges)
+    doc["system"] = system_id
+    doc["tier"] = result["tier"]
+    return doc
+
+
+def _doc(key: str, as_of: dt.date, via: bool, refs: dict[str, str], edges: list[Edge]) -> dict:
+    from .refs import parse_ref
+
+    provisions = sorted(assess(refs, edges), key=lambda p: sort_key(parse_ref(p.ref)))
+    summary = {"provisions": len(provisions), "covered": 0, "partial": 0, "uncovered": 0}
+    for p in provisions:
+        summary[p.status] += 1
+    return {"framework": key, "as_of": as_of.isoformat(), "via_mappings": via, "summary": summary,
+            "provisions": [p.as_dict() for p in provisions]}

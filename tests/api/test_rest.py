@@ -1,0 +1,114 @@
+"""JSON routes: the same answers as the engine functions, one error shape, paging, OpenAPI, schemathesis."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ..conftest import ROOT
+from .conftest import close_client, make_client
+
+REGISTER = ROOT / "examples" / "acme"
+
+
+@pytest.fixture(scope="module")
+def reg_client(embedded_store):
+    c = make_client(embedded_store, register_path=str(REGISTER), workers=1)
+    yield c
+    close_client(c)
+
+
+def test_frameworks_match_engine(client, embedded_store):
+    from clausegraph.engine.catalogue import frameworks
+
+    r = client.get("/api/frameworks", params={"as_of": "2024-08-01"}).json()
+    assert r["items"] == frameworks(embedded_store, dt.date(2024, 8, 1))
+    assert r["total"] == 4 and r["limit"] == 100 and r["offset"] == 0
+    p = client.get("/api/frameworks", params={"limit": 1, "offset": 1}).json()
+    assert len(p["items"]) == 1 and p["total"] == 4 and p["items"][0]["key"] == "iso27001"
+
+
+def test_provision_aliases_and_suggestions(client):
+    r = client.get("/api/provisions/nist-ai-rmf:GV-1.1")
+    assert r.status_code == 200 and r.json()["ref"] == "nist-ai-rmf:GOVERN 1.1"
+    r = client.get("/api/provisions/euaiact:Art. 26(1)")
+    assert r.status_code == 200 and r.json()["framework"] == "euaiact"
+    r = client.get("/api/provisions/euaiact:Art. 999")
+    assert r.status_code == 404
+    body = r.json()
+    assert body["error"] == "unknown-reference" and body["suggestions"]
+
+
+def test_crosswalk(client, embedded_store):
+    from clausegraph.engine.crosswalk import crosswalk
+
+    expected = crosswalk(embedded_store, "nist-ai-rmf", "iso42001", False, 6)
+    r = client.get("/api/crosswalk", params={"from": "nist-ai-rmf", "to": "iso42001", "min_strength": 6,
+                                             "limit": 5}).json()
+    assert r["total"] == len(expected) and len(r["items"]) == min(5, len(expected))
+    assert r["items"][0]["subject"] == str(expected[0].subject)
+    inferred = client.get("/api/crosswalk", params={"from": "iso27001", "to": "euaiact", "inferred": "true"}).json()
+    assert inferred["total"] >= client.get("/api/crosswalk", params={"from": "iso27001", "to": "euaiact"}).json()["total"]
+    bad = client.get("/api/crosswalk", params={"from": "nope", "to": "iso42001"})
+    assert bad.status_code == 404 and bad.json()["error"] == "unknown-reference"
+
+
+def test_validation_errors_use_the_one_shape(client):
+    for r in (client.get("/api/frameworks", params={"as_of": "yesterday"}),
+              client.get("/api/crosswalk", params={"to": "iso42001"}),
+              client.get("/api/frameworks", params={"limit": 0})):
+        assert r.status_code == 400
+        body = r.json()
+        assert body["error"] == "bad-input" and body["problems"] and "message" in body
+
+
+def test_systems_need_a_register(client):
+    r = client.get("/api/systems")
+    assert r.status_code == 404 and r.json()["error"] == "not-found"
+
+
+def test_systems_and_classification(reg_client):
+    from clausegraph.engine.classify import classify
+
+    systems = reg_client.get("/api/systems", params={"as_of": "2026-09-01"}).json()
+    assert systems["total"] > 0
+    sid = systems["items"][0]["id"]
+    r = reg_client.get(f"/api/systems/{sid}/classification", params={"as_of": "2026-09-01"})
+    assert r.status_code == 200
+    doc = classify(reg_client.app.state.backend.store, dt.date(2026, 9, 1))
+    expected = next(s for s in doc["systems"] if s["id"] == sid)
+    assert r.json()["tier"] == expected["tier"] and r.json()["obligations"] == expected["obligations"]
+    assert reg_client.get("/api/systems/NO-SUCH/classification").status_code == 404
+
+
+def test_openapi_documents_routes(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/frameworks", "/api/provisions/{ref}", "/api/crosswalk", "/api/systems",
+                 "/api/systems/{system_id}/classification", "/sparql", "/store"):
+        assert path in spec["paths"], path
+
+
+def test_schemathesis_finds_no_server_errors(reg_client):
+    """Every /api operation of the OpenAPI schema, with generated parameters: no 5xx, errors in the one shape."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", reg_client.app)
+    operations = [r.ok() for r in schema.get_all_operations()]
+    operations = [op for op in operations if op.path.startswith("/api/")]
+    assert len(operations) == 5
+    failures = []
+    for op in operations:
+        @given(case=op.as_strategy())
+        @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            resp = case.call()
+            assert resp.status_code < 500, f"{case.method} {case.formatted_path} -> {resp.status_code}: {resp.text[:300]}"
+            if resp.status_code >= 400:
+                assert {"error", "message", "problems"} <= set(resp.json())
+
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - collect every failing operation
+            failures.append(f"{op.method.upper()} {op.path}: {exc}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,166 @@
+"""Coverage: checked against an independent brute-force computation in plain Python (register CSV files and
+SSSOM crosswalks read directly, no SPARQL), on generated registers and on the example organisation."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from clausegraph.engine import resources
+from clausegraph.engine.build import build
+from clausegraph.engine.coverage import framework_coverage
+from clausegraph.engine.mappings.chain import close
+from clausegraph.engine.mappings.sssom import parse_sssom
+from clausegraph.engine.refs import iri_to_ref, parse_ref
+from clausegraph.engine.store import open_store
+from clausegraph.engine.synthetic import generate
+
+from .conftest import ROOT, run_cli
+
+EXAMPLE = ROOT / "examples" / "acme"
+FULL, PART = {"equal", "subset_of"}, {"intersects_with", "superset_of", "overlaps"}
+INV = {"subset_of": "superset_of", "superset_of": "subset_of"}
+
+
+def rows(folder: Path, name: str) -> list[dict]:
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def all_mappings():
+    curated = []
+    for f in resources.mapping_files():
+        curated += parse_sssom(resources.read_text(f), f.name)[0].mappings
+    return curated + close(curated).derived
+
+
+def brute_force(folder: Path, framework: str, as_of: dt.date, via: bool, assessable: dict[str, str],
+                parents: dict[str, str | None]) -> dict[str, str]:
+    """Status per provision reference, from the files alone."""
+    rel: dict[tuple[str, str], set[str]] = {}
+    if via:
+        for m in all_mappings():
+            if m.object is None or m.relationship == "not_related":
+                continue
+            s, o = str(m.subject), str(m.object)
+            rel.setdefault((s, o), set()).add(m.relationship)
+            rel.setdefault((o, s), set()).add(INV.get(m.relationship, m.relationship))
+    valid: dict[str, bool] = {}
+    for e in rows(folder, "evidence"):
+        ok = dt.date.fromisoformat(e["collected_on"]) <= as_of and (
+            not e.get("valid_until") or as_of <= dt.date.fromisoformat(e["valid_until"]))
+        for c in e["supports"].split(";"):
+            valid[c] = valid.get(c, False) or ok
+
+    def implemented_leaves(ref: str) -> set[str]:
+        out = {ref}
+        changed = True
+        while changed:  # a control implementing a heading implements everything below it
+            changed = False
+            for child, parent in parents.items():
+                if parent in out and child not in out:
+                    out.add(child)
+                    changed = True
+        return out
+
+    status = {ref: "uncovered" for ref in assessable.values()}
+    for c in rows(folder, "controls"):
+        if not valid.get(c["id"]) or c["status"] not in ("implemented", "partial"):
+            continue
+        reached: set[str] = set()
+        for text in filter(None, (t.strip() for t in c.get("implements", "").split(";"))):
+            reached |= implemented_leaves(str(parse_ref(text)))
+        for r in status:
+            kinds = ({"equal"} if r in reached else set())
+            for p in reached:
+                kinds |= rel.get((r, p), set())
+            full = bool(kinds & FULL)
+            part = bool(kinds & (FULL | PART))
+            if full and c["status"] == "implemented":
+                status[r] = "covered"
+            elif part and status[r] == "uncovered":
+                status[r] = "partial"
+    return status
+
+
+@pytest.fixture(scope="module")
+def catalogue_facts():
+    s = open_store()
+    build(s, include_mappings=False)
+    from clausegraph.engine.catalogue import Catalogue
+
+    cat = Catalogue(s)
+    parents = {str(p.ref): (str(cat.provisions[p.parent].ref) if p.parent else None) for p in cat.provisions.values()}
+    assess = {}
+    for key in ("iso42001", "iso27001", "euaiact", "nist-ai-rmf"):
+        rs = s.select(f"PREFIX cg: <https://w3id.org/clausegraph/ontology#> PREFIX skos: <http://www.w3.org/2004/02/"
+                      f"skos/core#> SELECT ?p WHERE {{ ?p cg:assessable true ; skos:inScheme "
+                      f"<https://w3id.org/clausegraph/id/{key}> }}").rows
+        assess[key] = {r["p"].value: str(iri_to_ref(r["p"].value)) for r in rs}
+    return assess, parents
+
+
+def check(folder: Path, as_of: dt.date, facts, frameworks=("iso42001", "iso27001", "euaiact", "nist-ai-rmf")):
+    assess, parents = facts
+    store = open_store()
+    build(store, register=folder)
+    for key in frameworks:
+        for via in (False, True):
+            doc = framework_coverage(store, key, as_of, via)
+            got = {p["ref"]: p["status"] for p in doc["provisions"]}
+            in_force = set(got)
+            expected = {r: s for r, s in brute_force(folder, key, as_of, via, assess[key], parents).items()
+                        if r in in_force}
+            assert got == expected, (key, via, {r for r in got if got[r] != expected.get(r)})
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_coverage_matches_brute_force_on_generated_registers(tmp_path, catalogue_facts, seed):
+    rnd = random.Random(seed)
+    assess, _ = catalogue_facts
+    pool = [r for key in assess for r in assess[key].values()]
+    refs = rnd.sample(pool, 40) + ["euaiact:Art. 12", "iso42001:A.6"]   # two headings
+    folder = generate(tmp_path / "reg", systems=30, seed=seed, defect_rate=0.25, refs=refs).path
+    check(folder, dt.date(2026, 11, 23), catalogue_facts)
+
+
+def test_coverage_matches_brute_force_on_the_example(catalogue_facts):
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 11, 23), dt.date(2027, 6, 1)):
+        check(EXAMPLE, day, catalogue_facts)
+
+
+def test_coverage_json_contract_and_many_to_many():
+    res = run_cli("coverage", "--register", str(EXAMPLE), "--framework", "euaiact", "--via-mappings",
+                  "--as-of", "2026-11-23", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert set(doc) == {"framework", "as_of", "via_mappings", "summary", "provisions"}
+    assert doc["framework"] == "euaiact" and doc["via_mappings"] is True
+    s = doc["summary"]
+    assert s["provisions"] == s["covered"] + s["partial"] + s["uncovered"] == len(doc["provisions"])
+    for p in doc["provisions"]:
+        assert set(p) == {"ref", "status", "controls", "evidence", "paths"}
+        if p["status"] != "uncovered":
+            assert p["paths"] and all(path[0] == p["ref"] for path in p["paths"])
+            assert {path[-2] for path in p["paths"]} == set(p["controls"])
+    assert any(len(p["controls"]) > 1 for p in doc["provisions"]), "all contributing controls are kept"
+
+
+def test_system_coverage_uses_the_systems_obligations_and_controls():
+    doc = json.loads(run_cli("coverage", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--as-of",
+                             "2026-11-23", "--format", "json").stdout)
+    assert doc["system"] == "hr-cv-ranker" and doc["framework"] == "euaiact"
+    refs = {p["ref"] for p in doc["provisions"]}
+    assert "euaiact:Art. 9(1)" in refs and "euaiact:Art. 26(1)" not in refs
+
+
+def test_coverage_needs_a_framework_or_a_system():
+    assert run_cli("coverage", "--register", str(EXAMPLE)).returncode == 2
+    assert run_cli("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
