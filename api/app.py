@@ -109,6 +109,32 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _server_class() -> type:
+    import contextlib
+    import signal
+    import threading
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, but a handled SIGTERM/SIGINT ends in a normal return (exit code 0) instead of
+        uvicorn re-raising the signal after shutdown, so ``serve`` can flush the store."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):  # type: ignore[override]
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {s: signal.signal(s, self.handle_exit) for s in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for s, h in previous.items():
+                    signal.signal(s, h)
+
+    return Server
+
+
 def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> int:
     """Serve the app with uvicorn until SIGINT/SIGTERM (graceful: in-flight requests finish, workers stop,
     the store is flushed); returns the exit code."""
@@ -117,11 +143,12 @@ def serve(store: Store, host: str = "127.0.0.1", port: int = 8000, settings: Set
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     access_log.setLevel(logging.INFO)
     app = create_app(store, settings)
+    _Server = _server_class()
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False,
                             timeout_graceful_shutdown=10)
-    server = uvicorn.Server(config)
+    server = _Server(config)
     try:
-        server.run()   # uvicorn installs its own SIGINT/SIGTERM handlers: should_exit, then lifespan shutdown
+        server.run()   # SIGINT/SIGTERM: stop accepting, finish in-flight requests, lifespan shutdown
     finally:
         app.state.backend.close()
         store.close()

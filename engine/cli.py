@@ -375,6 +375,72 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    from .render import emit, print_tree, to_json
+    from .trace import flatten, trace_control, trace_evidence, trace_provision
+
+    as_of = args.as_of or dt.date.today()
+    chosen = [x for x in (args.ref, args.control, args.evidence) if x]
+    if len(chosen) != 1:
+        raise UserInputError("give exactly one of: a provision reference, --control ID, --evidence ID")
+    store = _register_store(args)
+    doc = (trace_control(store, args.control, as_of) if args.control else
+           trace_evidence(store, args.evidence, as_of) if args.evidence else trace_provision(store, args.ref, as_of))
+    if args.format == "json":
+        sys.stdout.write(to_json(doc) + "\n")
+    elif args.format == "table":
+        print_tree(doc["root"])
+        for key, refs in doc.get("serves", {}).items():
+            print(f"serves {key}: {', '.join(refs)}")
+    else:
+        paths = flatten(doc["root"])
+        depth = max(len(p) for p in paths)
+        rows = [[f"{n['kind']} {n['id']}" + (f" [{n['relationship']}]" if n.get("relationship") else "")
+                 + (" (valid)" if n.get("valid") else " (not valid)" if n["kind"] == "evidence" else "")
+                 for n in p] + [""] * (depth - len(p)) for p in paths]
+        emit(args.format, [f"level {i}" for i in range(depth)], rows, doc)
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from .gaps import gaps
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    doc = gaps(_register_store(args), args.target, as_of, args.from_key, args.system, args.assume_complete)
+    emit(args.format, ["provision", "title", "status", "importance", "why", "systems"],
+         [[g["ref"], g["title"], g["status"], g["importance"], g["why"], ", ".join(g["systems"])] for g in doc["gaps"]],
+         doc, title=f"{doc['summary']['gaps']} gaps in {doc['target']}"
+                    + (f" given {doc['from']}" if doc["from"] else "") + f" on {doc['as_of']}")
+    return 0
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    from .impact import impact
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    doc = impact(_register_store(args), as_of, args.evidence, args.control, args.on, not args.direct_only)
+    rows = [[f["framework"], c["ref"], c["before"], c["after"]] for f in doc["frameworks"] for c in f["provisions"]]
+    rows += [["(system)", s["id"], "", ", ".join(s["obligations_losing_coverage"])] for s in doc["systems"]]
+    emit(args.format, ["framework", "provision", "before", "after"], rows, doc,
+         title="provisions losing coverage: " + ", ".join(f"{k} {v}" for k, v in doc["summary"].items()))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .plan import plan
+    from .render import emit
+
+    as_of = args.as_of or dt.date.today()
+    doc = plan(_register_store(args), args.target, as_of, args.budget)
+    rows = [[i + 1, p["pick"], p["kind"], p["gain"], "; ".join(f"{c['ref']} ({c['how']})" for c in p["closes"])]
+            for i, p in enumerate(doc["picks"])]
+    emit(args.format, ["#", "pick", "kind", "gain", "closes"], rows, doc,
+         title=f"plan for {', '.join(doc['targets'])}: open {doc['open_before']} -> {doc['open_after']}")
+    return 0
+
+
 def cmd_queries(args: argparse.Namespace) -> int:
     from .queries import all_queries
     from .render import emit
@@ -482,6 +548,44 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--system", metavar="ID", help="the EU AI Act obligations binding this system")
     sp.add_argument("--via-mappings", action="store_true", help="also count controls reaching provisions "
                     "through the (chained) crosswalks")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("trace", cmd_trace, "trace a provision to mappings, controls and evidence, or a control/evidence back")
+    sp.add_argument("ref", nargs="?", help="a provision reference (forward trace)")
+    sp.add_argument("--control", metavar="ID", help="trace a control back to every provision it serves")
+    sp.add_argument("--evidence", metavar="ID", help="trace a piece of evidence back")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("gaps", cmd_gaps, "what a target framework still needs, ordered by importance")
+    sp.add_argument("--target", required=True, metavar="KEY", help="the framework to close gaps in")
+    sp.add_argument("--from", dest="from_key", metavar="KEY", help="count only controls implementing this framework")
+    sp.add_argument("--assume-complete", action="store_true",
+                    help="treat all of --from as implemented (e.g. certified), whatever the register says")
+    sp.add_argument("--system", metavar="ID", help="EU AI Act obligations of this system only")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("impact", cmd_impact, "what loses coverage if evidence expires, a control fails, or on a date")
+    sp.add_argument("--evidence", metavar="ID", help="withdraw this piece of evidence")
+    sp.add_argument("--control", metavar="ID", help="remove this control (or treat it as failed)")
+    sp.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="look at coverage on this future date")
+    sp.add_argument("--direct-only", action="store_true", help="ignore coverage through mappings")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    _as_of_option(sp)
+    _store_options(sp)
+    _format_option(sp)
+
+    sp = add("plan", cmd_plan, "which controls or provisions close the most open provisions (greedy set cover)")
+    sp.add_argument("--target", required=True, nargs="+", metavar="KEY", help="target framework(s)")
+    sp.add_argument("--budget", type=int, default=10, help="number of picks (default 10)")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     _as_of_option(sp)
     _store_options(sp)
     _format_option(sp)

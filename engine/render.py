@@ -80,3 +80,32 @@ def emit(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], doc: A
         out.write(to_markdown(columns, rows))
     else:
         print_table(columns, rows, title, out)
+
+
+def print_tree(root: dict, out: TextIO | None = None) -> None:
+    """A trace tree for people (rich)."""
+    from rich.console import Console
+    from rich.tree import Tree
+
+    def label(n: dict) -> str:
+        bits = [f"[bold]{n['kind']}[/bold] {n['id']}"]
+        if n.get("label"):
+            bits.append(n["label"])
+        if n.get("relationship"):
+            bits.append(f"[{n['relationship']}, {n.get('rationale', '')}, {n.get('strength', '')}"
+                        f"{', derived' if n.get('derived') else ''}]".replace("[", "\\[", 1))
+        if n["kind"] == "control":
+            bits.append(f"({n['status']})")
+        if n["kind"] == "evidence":
+            bits.append(("[green]valid[/green]" if n["valid"] else "[red]not valid[/red]")
+                        + f" {n['collected_on']}..{n['valid_until'] or ''} {n['location']}")
+        return " ".join(bits)
+
+    def add(tree, node: dict) -> None:
+        for child in node["children"]:
+            add(tree.add(label(child)), child)
+
+    tree = Tree(label(root))
+    add(tree, root)
+    out = out or sys.stdout
+    Console(file=out, width=None if getattr(out, "isatty", lambda: False)() else 160).print(tree)

@@ -1,0 +1,96 @@
+"""Traceability: forward from a provision (any framework) to mapped provisions, implementing controls and
+evidence; backward from a control or a piece of evidence to every provision in every framework it serves."""
+from __future__ import annotations
+
+import datetime as dt
+
+from .catalogue import Catalogue
+from .errors import NotFoundError
+from .org import controls, relation_index
+from .refs import iri_to_ref, sort_key
+from .store import Store
+
+
+def _prov(cat: Catalogue, iri: str, **extra) -> dict:
+    info = cat.provisions.get(iri)
+    ref = iri_to_ref(iri)
+    return {"kind": "provision", "id": str(ref), "label": info.title if info else "", **extra, "children": []}
+
+
+def _control(c, day: dt.date, **extra) -> dict:
+    return {"kind": "control", "id": c.id, "label": c.title, "status": c.status, "owner": c.owner,
+            "systems": sorted(c.systems), **extra,
+            "children": [{"kind": "evidence", "id": e.id, "label": e.title, **e.as_dict(day), "children": []}
+                         for e in sorted(c.evidence.values(), key=lambda e: e.id)]}
+
+
+def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
+    cat = Catalogue(store)
+    info = cat.resolve(ref_text)
+    ctl = controls(store)
+    rels = relation_index(store)
+
+    def implementers(iri: str) -> list:
+        chain = set(cat.ancestors(iri))   # a control implementing a heading implements what is below it
+        return sorted((c for c in ctl.values() if c.implements & chain), key=lambda c: c.id)
+
+    root = _prov(cat, info.iri)
+    root["children"] += [_control(c, as_of, via="direct") for c in implementers(info.iri)]
+    for rel in sorted(rels.get(info.iri, []), key=lambda r: (r.derived, sort_key(iri_to_ref(r.other)))):
+        node = _prov(cat, rel.other, relationship=rel.relationship, rationale=rel.rationale,
+                     strength=rel.strength, derived=rel.derived)
+        node["children"] = [_control(c, as_of, via=node["id"]) for c in implementers(rel.other)]
+        root["children"].append(node)
+    return {"direction": "forward", "as_of": as_of.isoformat(), "root": root}
+
+
+def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: str | None = None) -> dict:
+    cat = Catalogue(store)
+    ctl = controls(store)
+    if control_id not in ctl:
+        raise NotFoundError(f"no control {control_id!r} in the register")
+    rels = relation_index(store)
+    c = ctl[control_id]
+    node = _control(c, as_of)
+    for iri in sorted(c.implements, key=lambda i: sort_key(iri_to_ref(i))):
+        p = _prov(cat, iri, relationship="implements")
+        for rel in sorted(rels.get(iri, []), key=lambda r: (r.derived, sort_key(iri_to_ref(r.other)))):
+            p["children"].append(_prov(cat, rel.other, relationship=rel.relationship, rationale=rel.rationale,
+                                       strength=rel.strength, derived=rel.derived))
+        node["children"].append(p)
+    frameworks: dict[str, set[str]] = {}
+    for p in node["children"]:
+        if p["kind"] == "provision":
+            for n in [p] + p["children"]:
+                frameworks.setdefault(n["id"].split(":", 1)[0], set()).add(n["id"])
+    return {"direction": "backward", "as_of": as_of.isoformat(), "root": node, "serves": {
+        k: sorted(v, key=lambda r: sort_key(iri_to_ref(cat.resolve(r).iri))) for k, v in sorted(frameworks.items())}}
+
+
+def trace_evidence(store: Store, evidence_id: str, as_of: dt.date) -> dict:
+    ctl = controls(store)
+    owners = [c for c in ctl.values() if evidence_id in c.evidence]
+    if not owners:
+        raise NotFoundError(f"no evidence {evidence_id!r} in the register")
+    ev = owners[0].evidence[evidence_id]
+    root = {"kind": "evidence", "id": ev.id, "label": ev.title, **ev.as_dict(as_of), "children": []}
+    serves: dict[str, set[str]] = {}
+    for c in sorted(owners, key=lambda c: c.id):
+        t = trace_control(store, c.id, as_of)
+        t["root"]["children"] = [n for n in t["root"]["children"] if n["kind"] == "provision"]
+        root["children"].append(t["root"])
+        for k, v in t["serves"].items():
+            serves.setdefault(k, set()).update(v)
+    return {"direction": "backward", "as_of": as_of.isoformat(), "root": root,
+            "serves": {k: sorted(v) for k, v in sorted(serves.items())}}
+
+
+def flatten(node: dict, prefix: list[dict] | None = None) -> list[list[dict]]:
+    """Root-to-leaf paths of a trace tree (for csv and markdown)."""
+    path = (prefix or []) + [node]
+    if not node["children"]:
+        return [path]
+    out = []
+    for child in node["children"]:
+        out += flatten(child, path)
+    return out
