@@ -8,7 +8,7 @@ import datetime as dt
 
 from . import queries as q
 from .catalogue import Catalogue
-from .coverage import FULL, PART, framework_coverage, system_coverage
+from .coverage import FULL, PART, framework_coverage, system_coverage  # noqa: F401
 from .org import relation_index
 from .refs import framework_iri, iri_to_ref, normalise_key, parse_ref, sort_key
 from .store import Store
@@ -52,18 +52,17 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
         statuses = _assumed(store, tk, fk, as_of, rels)
     else:
         doc = (system_coverage(store, system, as_of, True) if system else framework_coverage(store, tk, as_of, True))
+        statuses = {parse_ref(p["ref"]).iri: p["status"] for p in doc["provisions"]}
         if fk:
-            # keep only paths through controls that implement provisions of the --from framework
+            # recompute with only the controls that implement provisions of the --from framework
+            from .coverage import _values, assess, coverage_edges
             from .org import controls
 
-            ctl = controls(store)
-            allowed = {c.id for c in ctl.values() if any(iri_to_ref(p).key == fk for p in c.implements)}
-            statuses = {}
-            for p in doc["provisions"]:
-                keep = [path for path in p["paths"] if path[-2] in allowed]
-                statuses[parse_ref(p["ref"]).iri] = ("uncovered" if not keep else p["status"])
-        else:
-            statuses = {parse_ref(p["ref"]).iri: p["status"] for p in doc["provisions"]}
+            allowed = {c.id for c in controls(store).values() if any(iri_to_ref(p).key == fk for p in c.implements)}
+            refs = {iri: str(iri_to_ref(iri)) for iri in statuses}
+            edges = [e for e in coverage_edges(store, _values(list(refs)), as_of, True) if e.control in allowed] \
+                if refs else []
+            statuses = {parse_ref(p.ref).iri: p.status for p in assess(refs, edges)}
         if system or tk == "euaiact":
             from .classify import Classifier, read_systems
 

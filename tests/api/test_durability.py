@@ -111,6 +111,7 @@ def test_sigkill_mid_write_is_all_or_nothing(tmp_store_dir, kind, delay):
         assert [count(again, g) for g in committed] == [1] * 5
         assert again.ask("ASK { <http://example.org/u> <http://example.org/p> 1 }") is True
         n = count(again, big)
+        print(f"\nafter SIGKILL {delay}s into the {kind}: {n} of {N} triples (before=0, after={N})")
         assert n in (0, N), f"half-written graph: {n} of {N} triples"
         # and the restarted server keeps working: the write can be redone
         assert again.write(*args) in (201, 204)
