@@ -57,6 +57,14 @@ def _as_of_option(p: argparse.ArgumentParser) -> None:
                    help="answer for the text in force on this date (default: today)")
 
 
+def _register_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS_TABLE) -> None:
+    """The options of every command that answers from organisation data."""
+    p.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    _as_of_option(p)
+    _store_options(p)
+    _format_option(p, formats)
+
+
 def _open(args: argparse.Namespace, need_build: bool = True):
     """Open the chosen store; the default in-memory store is built on the fly from the bundled data."""
     from .build import build, is_built
@@ -518,48 +526,33 @@ def make_parser() -> argparse.ArgumentParser:
     _format_option(sp, ("table", "json"))
 
     sp = add("classify", cmd_classify, "EU AI Act tier, basis and obligations of every system in a register")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("validate", cmd_validate, "check organisation data against the SHACL shapes (exit 1 on violations)")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     sp.add_argument("--engine", choices=("fast", "pyshacl"), default="fast",
                     help="fast: shapes as SPARQL on the store (default); pyshacl: the reference implementation")
     sp.add_argument("--catalogue", action="store_true", help="also validate the catalogues against shapes/catalogue.ttl")
     sp.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp, ("text", "json", "junit"))
+    _register_options(sp, ("text", "json", "junit"))
     sp.set_defaults(format="text")
 
     sp = add("soa", cmd_soa, "Statement of Applicability: Annex A controls, decisions, implementing controls, evidence")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     sp.add_argument("--include-27001", action="store_true", help="add the 93 ISO/IEC 27001 Annex A controls")
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx)")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp, ("table", "markdown", "csv", "xlsx", "json"))
+    _register_options(sp, ("table", "markdown", "csv", "xlsx", "json"))
 
     sp = add("coverage", cmd_coverage, "covered / partial / uncovered provisions, with controls, evidence and paths")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     sp.add_argument("--framework", metavar="KEY", help="every assessable provision of this framework")
     sp.add_argument("--system", metavar="ID", help="the EU AI Act obligations binding this system")
     sp.add_argument("--via-mappings", action="store_true", help="also count controls reaching provisions "
                     "through the (chained) crosswalks")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("trace", cmd_trace, "trace a provision to mappings, controls and evidence, or a control/evidence back")
     sp.add_argument("ref", nargs="?", help="a provision reference (forward trace)")
     sp.add_argument("--control", metavar="ID", help="trace a control back to every provision it serves")
     sp.add_argument("--evidence", metavar="ID", help="trace a piece of evidence back")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("gaps", cmd_gaps, "what a target framework still needs, ordered by importance")
     sp.add_argument("--target", required=True, metavar="KEY", help="the framework to close gaps in")
@@ -567,28 +560,19 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--assume-complete", action="store_true",
                     help="treat all of --from as implemented (e.g. certified), whatever the register says")
     sp.add_argument("--system", metavar="ID", help="EU AI Act obligations of this system only")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("impact", cmd_impact, "what loses coverage if evidence expires, a control fails, or on a date")
     sp.add_argument("--evidence", metavar="ID", help="withdraw this piece of evidence")
     sp.add_argument("--control", metavar="ID", help="remove this control (or treat it as failed)")
     sp.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="look at coverage on this future date")
     sp.add_argument("--direct-only", action="store_true", help="ignore coverage through mappings")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("plan", cmd_plan, "which controls or provisions close the most open provisions (greedy set cover)")
     sp.add_argument("--target", required=True, nargs="+", metavar="KEY", help="target framework(s)")
     sp.add_argument("--budget", type=int, default=10, help="number of picks (default 10)")
-    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
-    _as_of_option(sp)
-    _store_options(sp)
-    _format_option(sp)
+    _register_options(sp)
 
     sp = add("crosswalk", cmd_crosswalk, "mappings between two frameworks, oriented from --from to --to")
     sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="framework key, e.g. nist-ai-rmf")

@@ -266,20 +266,29 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
     def date(v: str) -> str:
         return f'"{v}"^^<{XSD}date>'
 
-    for s in t.get("systems", []):
-        n = node("system", s["id"])
-        out.append(f"{n} {a} <{cg}AISystem> .")
+    def entity(kind: str, cls: str, ident: str, name: str | None = None) -> str:
+        """Type, register membership, identifier (and name) of one register row's node."""
+        n = node(kind, ident)
+        out.append(f"{n} {a} <{cg}{cls}> .")
         add(n, "inRegister", org)
-        add(n, "identifier", _lit(s["id"]))
-        add(n, "name", _lit(s["name"]))
+        add(n, "identifier", _lit(ident))
+        if name is not None:
+            add(n, "name", _lit(name))
+        return n
+
+    def id_list(cell: str) -> list[str]:
+        return sorted({x.strip() for x in cell.split(";") if x.strip()})
+
+    for s in t.get("systems", []):
+        n = entity("system", "AISystem", s["id"], s["name"])
         add(n, "owner", _lit(s["owner"]))
         if s.get("purpose"):
             add(n, "purpose", _lit(s["purpose"]))
-        for role in sorted({r.strip() for r in s.get("role", "").split(";") if r.strip()}):
+        for role in id_list(s.get("role", "")):
             add(n, "hasRole", f"<{cg}{ROLE_IRI[role]}>")
         if s.get("lifecycle"):
             add(n, "lifecycle", _lit(s["lifecycle"]))
-        for code in sorted({c.strip() for c in s.get("use_cases", "").split(";") if c.strip()}):
+        for code in id_list(s.get("use_cases", "")):
             add(n, "useCase", f"<{use_case_iri(code)}>")
             add(n, "useCaseCode", _lit(code))
         if s.get("annex_i_product"):
@@ -293,25 +302,17 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
                           ("personal_data", "personalData")):
             add(n, prop, boolean(s.get(col, "")))
     for c in t.get("controls", []):
-        n = node("control", c["id"])
-        out.append(f"{n} {a} <{cg}Control> .")
-        add(n, "inRegister", org)
-        add(n, "identifier", _lit(c["id"]))
-        add(n, "name", _lit(c["title"]))
+        n = entity("control", "Control", c["id"], c["title"])
         add(n, "owner", _lit(c["owner"]))
         add(n, "status", _lit(c["status"]))
         if c.get("description"):
             add(n, "description", _lit(c["description"]))
         for ref in sorted({parse_ref(r).iri for r in c.get("implements", "").split(";") if r.strip()}):
             add(n, "implements", f"<{ref}>")
-        for sid in sorted({x.strip() for x in c.get("systems", "").split(";") if x.strip()}):
+        for sid in id_list(c.get("systems", "")):
             add(n, "appliesToSystem", node("system", sid))
     for e in t.get("evidence", []):
-        n = node("evidence", e["id"])
-        out.append(f"{n} {a} <{cg}Evidence> .")
-        add(n, "inRegister", org)
-        add(n, "identifier", _lit(e["id"]))
-        add(n, "name", _lit(e["title"]))
+        n = entity("evidence", "Evidence", e["id"], e["title"])
         add(n, "location", _lit(e["location"]))
         add(n, "collectedOn", date(e["collected_on"]))
         if e.get("valid_until"):
@@ -322,14 +323,10 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
             add(n, "sha256", _lit(e["sha256"].lower()))
         if digests.get(e["id"]):
             add(n, "computedSha256", _lit(digests[e["id"]] or ""))
-        for cid in sorted({x.strip() for x in e["supports"].split(";") if x.strip()}):
+        for cid in id_list(e["supports"]):
             add(n, "supports", node("control", cid))
     for r in t.get("risks", []):
-        n = node("risk", r["id"])
-        out.append(f"{n} {a} <{cg}Risk> .")
-        add(n, "inRegister", org)
-        add(n, "identifier", _lit(r["id"]))
-        add(n, "name", _lit(r["title"]))
+        n = entity("risk", "Risk", r["id"], r["title"])
         add(n, "aboutSystem", node("system", r["system"]))
         add(n, "owner", _lit(r["owner"]))
         add(n, "treatment", _lit(r["treatment"]))
@@ -340,13 +337,10 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
         for col, prop in (("likelihood", "likelihood"), ("severity", "severity")):
             if r.get(col):
                 add(n, prop, f'"{int(r[col])}"^^<{XSD}integer>')
-        for cid in sorted({x.strip() for x in r.get("controls", "").split(";") if x.strip()}):
+        for cid in id_list(r.get("controls", "")):
             add(n, "treatedBy", node("control", cid))
     for s in t.get("assessments", []):
-        n = node("assessment", s["id"])
-        out.append(f"{n} {a} <{cg}Assessment> .")
-        add(n, "inRegister", org)
-        add(n, "identifier", _lit(s["id"]))
+        n = entity("assessment", "Assessment", s["id"])
         add(n, "aboutSystem", node("system", s["system"]))
         add(n, "assessmentKind", _lit(s["kind"]))
         add(n, "assessedOn", date(s["date"]))
