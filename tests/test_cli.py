@@ -81,3 +81,23 @@ def test_help_does_not_import_heavy_modules():
 def test_version():
     res = run_cli("--version")
     assert res.returncode == 0 and res.stdout.startswith("clausegraph ")
+
+
+def test_cli_builds_into_and_queries_a_remote_store():
+    """--endpoint: the graph is loaded into a real Oxigraph server and every command answers from it."""
+    from .conftest import ROOT, OxigraphServer
+
+    server = OxigraphServer()   # a server of its own: this test replaces graphs
+    try:
+        url = f"{server.url}/query"
+        built = run_cli("build", "--endpoint", url, "--register", str(ROOT / "examples" / "acme"), "--format", "json")
+        assert built.returncode == 0, built.stderr
+        local = json.loads(run_cli("frameworks", "--format", "json").stdout)
+        remote = json.loads(run_cli("frameworks", "--endpoint", url, "--format", "json").stdout)
+        assert local["frameworks"] == remote["frameworks"]
+        doc = json.loads(run_cli("classify", "--endpoint", url, "--as-of", "2026-11-23", "--format", "json").stdout)
+        assert len(doc["systems"]) >= 10
+        show = json.loads(run_cli("show", "euaiact:Art. 26(1)", "--endpoint", url, "--format", "json").stdout)
+        assert show["addressees"] == ["deployer"]
+    finally:
+        server.stop()
