@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from . import queries as q
 from .errors import UnknownReferenceError
@@ -43,6 +43,7 @@ class DateStatement:
     amendment: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def _condition_name(iri: str) -> str:
     from .refs import CONDITION_NS
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import networkx as nx
 
@@ -43,6 +43,11 @@ class SystemFacts:
     public_body: bool = False
     personal_data: bool = False
     lifecycle: str | None = None
+
+
+@lru_cache(maxsize=8192)
+def _ref_order(ref: str) -> tuple:
+    return sort_key(Ref("euaiact", ref.split(":", 1)[1]))
 
 
 def read_systems(store: Store) -> list[SystemFacts]:
@@ -165,13 +170,20 @@ class Classifier:
             roles.add("product-manufacturer")
         return roles
 
-    def applies_from(self, iri: str, facts: set[str]) -> dt.date | None:
+    def _application(self, iri: str) -> dict:
+        cache = self.__dict__.setdefault("_app_cache", {})
+        if iri not in cache:
+            cache[iri] = self.catalogue.application(iri, self.as_of)
+        return cache[iri]
+
+    def applies_from(self, iri: str, facts: set[str], names: set[str] | None = None) -> dt.date | None:
         """The date the obligation applies for this system, by the text in force on the as-of date.
 
         A conditional date replaces the default for systems meeting its condition (the earliest if several);
         a system high-risk under both Art. 6(1) and Art. 6(2) keeps the earlier, Annex III date."""
-        app = self.catalogue.application(iri, self.as_of)
-        names = {_condition_name(f) for f in facts}
+        app = self._application(iri)
+        if names is None:
+            names = {_condition_name(f) for f in facts}
         matched = {c: d for c, d in app["conditional"].items() if c in names}
         if not matched:
             return app["applies_from"]
@@ -216,29 +228,31 @@ class Classifier:
     def obligations(self):
         return obligation_rules(self.store)
 
-    def classify_system(self, s: SystemFacts) -> dict:
-        facts = self.facts(s)
+    def classify_system(self, s: SystemFacts, facts: set[str] | None = None) -> dict:
+        facts = self.facts(s) if facts is None else facts
         tier, basis = self.tier(s, facts)
         gpai, gbasis = self.gpai(facts)
         roles = self.roles(s, facts)
         fact_names, _, _ = self._rules
         role_conditions = {c: n.split(":", 1)[1] for c, n in fact_names.items() if n.startswith("role:")}
+        names = {_condition_name(f) for f in facts}
+        # rules are evaluated for one role at a time: a rule tied to the provider role must not make the same
+        # obligation bind the organisation as deployer (Art. 50(5))
+        base = facts - set(role_conditions)
+        own = {role: base | {c for c, r in role_conditions.items() if r == role} for role in roles}
         out = []
         for iri, ob in self.obligations.items():
             if iri not in self.in_force:
                 continue
             start = None
             for role in sorted(ob.addressees & roles):
-                # rules are evaluated for one role at a time: a rule tied to the provider role must not make
-                # the same obligation bind the organisation as deployer
-                own = (facts - set(role_conditions)) | {c for c, r in role_conditions.items() if r == role}
-                if not ob.applies({role}, own):
+                if not any(rule.matches(own[role]) for rule in ob.rules):
                     continue
-                start = start or self.applies_from(iri, facts)
+                start = start or self.applies_from(iri, facts, names)
                 out.append({"ref": str(iri_to_ref(iri)), "addressee": role,
                             "applies_from": start.isoformat() if start else None,
                             "status": "applicable" if start and start <= self.as_of else "upcoming"})
-        out.sort(key=lambda o: (sort_key(Ref("euaiact", o["ref"].split(":", 1)[1])), o["addressee"]))
+        out.sort(key=lambda o: (_ref_order(o["ref"]), o["addressee"]))
         return {"id": s.id, "tier": tier, "gpai": gpai, "basis": basis + [b for b in gbasis if b not in basis],
                 "obligations": out}
 
@@ -271,7 +285,7 @@ def classification_ntriples(store: Store, as_of: dt.date) -> str:
     lines = [f'<{ORG_NS}classification> <{cg}asOf> "{as_of.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> .']
     for s in read_systems(store):
         facts = c.facts(s)
-        result = c.classify_system(s)
+        result = c.classify_system(s, facts)
         if result["tier"]:
             lines.append(f'<{s.iri}> <{cg}riskTier> "{result["tier"]}" .')
         lines += [f"<{s.iri}> <{cg}meetsCondition> <{f}> ." for f in sorted(facts)]

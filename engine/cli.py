@@ -330,7 +330,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import to_json, to_junit, to_text, validate
 
     as_of = args.as_of or dt.date.today()
-    report = validate(_register_store(args), as_of, engine=args.engine, catalogue=args.catalogue)
+    report = validate(_register_store(args), as_of, engine=args.engine, catalogue=args.catalogue,
+                      focus_nodes=args.format == "junit")
     text = {"json": lambda r: __import__("json").dumps(to_json(r), indent=2, ensure_ascii=False) + "\n",
             "junit": to_junit, "text": to_text}[args.format](report)
     if args.output:
