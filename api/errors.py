@@ -1,7 +1,7 @@
 """One error shape for every HTTP error: ``ClausegraphError.as_dict()`` with its ``http_status``.
 
-Errors the engine raises keep their own class; the few statuses only HTTP knows (405, 413) get subclasses of
-the same hierarchy here, and FastAPI's own errors (unknown route, validation) are translated into it.
+Every error is a class of the one hierarchy in ``clausegraph.engine.errors`` (405 and 413 included); FastAPI's
+own errors (unknown route, validation) are translated into it here.
 """
 from __future__ import annotations
 
@@ -12,24 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..engine.errors import (ClausegraphError, ForbiddenError, NotFoundError, Problem, UnauthorizedError,
-                             UserInputError)
+from ..engine.errors import (ClausegraphError, ForbiddenError, MethodNotAllowedError, NotFoundError,
+                             PayloadTooLargeError, Problem, UnauthorizedError, UserInputError)
 
 log = logging.getLogger("clausegraph.api")
 
 
-class MethodNotAllowedError(UserInputError):
-    """An HTTP method the resource does not support. HTTP 405."""
-
-    http_status = 405
-    code = "method-not-allowed"
-
-
-class PayloadTooLargeError(UserInputError):
-    """A request body over the configured limit. HTTP 413."""
-
-    http_status = 413
-    code = "payload-too-large"
+__all__ = ["MethodNotAllowedError", "PayloadTooLargeError", "error_response", "install"]
 
 
 def error_response(exc: ClausegraphError, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -3,16 +3,8 @@
 A handler only parses parameters, calls one engine function and pages its result; it never computes an
 answer. Every list is paginated the same way (``limit``/``offset``, with ``total``).
 
-Extension points (reserved paths; add one thin route each when the engine function exists)::
-
-    GET /api/coverage?framework=&as_of=          -> engine.coverage.coverage(store, ...)
-    GET /api/gaps?framework=&as_of=              -> engine.gaps.gaps(store, ...)
-    GET /api/trace/{ref}                         -> engine.trace.trace(store, ref, ...)
-    GET /api/impact?amendment=&as_of=            -> engine.impact.impact(store, ...)
-    GET /api/validation?shapes=                  -> engine.validate.validate(store, ...)
-    GET /api/soa?framework=&as_of=               -> engine.soa.soa(store, ...)
-
-Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
+Routes: frameworks, provisions/{ref}, crosswalk, systems, systems/{id}/classification, coverage, gaps,
+trace, impact, validation, soa. Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
 ``store: Store = Depends(get_store)`` parameter, ``as_of: dt.date | None`` defaulting to today, list results
 returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses (the app renders them).
 """
@@ -134,12 +126,98 @@ def systems_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: 
                         "register entry; the same contract as `clausegraph classify`.")
 def classification_route(system_id: str, as_of: dt.date | None = AsOf(),
                          store: Store = Depends(get_store)) -> dict:
-    from ..engine.classify import classify
+    from ..engine.classify import classify_one
 
     _register_loaded(store)
-    doc = classify(store, as_of or dt.date.today())
-    for s in doc["systems"]:
-        if s["id"] == system_id:
-            return {"as_of": doc["as_of"], "act_version": doc["act_version"], **s}
-    raise NotFoundError(f"no system {system_id!r} in the register; known: "
-                        + ", ".join(s["id"] for s in doc["systems"]))
+    return classify_one(store, system_id, as_of or dt.date.today())
+
+
+@router.get("/coverage", responses=ERRORS, summary="Coverage of a framework or of one system's obligations",
+            description="Each assessable provision covered / partial / uncovered on `as_of`, with every control, "
+                        "piece of evidence and path that justifies it (the `clausegraph coverage` contract; "
+                        "`provisions` is paginated, `summary` counts all).")
+def coverage_route(framework: str | None = Query(None, description="framework key"),
+                   system: str | None = Query(None, description="a system id (its EU AI Act obligations)"),
+                   via_mappings: bool = Query(False, description="count coverage through the crosswalks"),
+                   as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
+                   store: Store = Depends(get_store)) -> dict:
+    from ..engine.coverage import framework_coverage, system_coverage
+    from ..engine.errors import UserInputError
+
+    _register_loaded(store)
+    if bool(framework) == bool(system):
+        raise UserInputError("give either framework or system")
+    day = as_of or dt.date.today()
+    doc = (system_coverage(store, system, day, via_mappings) if system
+           else framework_coverage(store, framework, day, via_mappings))
+    return {**doc, "provisions": page(doc["provisions"], limit, offset)}
+
+
+@router.get("/gaps", responses=ERRORS, summary="What a target framework still needs",
+            description="Uncovered and partial provisions of `target`, most important first (`clausegraph gaps`).")
+def gaps_route(target: str = Query(..., description="framework key"),
+               from_: str | None = Query(None, alias="from", description="count only controls of this framework"),
+               assume_complete: bool = Query(False, description="treat all of `from` as implemented"),
+               system: str | None = Query(None, description="one system's EU AI Act obligations"),
+               as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
+               store: Store = Depends(get_store)) -> dict:
+    from ..engine.gaps import gaps
+
+    if not assume_complete:
+        _register_loaded(store)
+    doc = gaps(store, target, as_of or dt.date.today(), from_, system, assume_complete)
+    return {**doc, "gaps": page(doc["gaps"], limit, offset)}
+
+
+@router.get("/trace", responses=ERRORS, summary="Trace a provision, a control or a piece of evidence",
+            description="Forward from `ref` (provision -> mapped provisions -> controls -> evidence) or backward "
+                        "from `control` or `evidence` to every provision it serves. Give exactly one.")
+def trace_route(ref: str | None = Query(None), control: str | None = Query(None),
+                evidence: str | None = Query(None), as_of: dt.date | None = AsOf(),
+                store: Store = Depends(get_store)) -> dict:
+    from ..engine.errors import UserInputError
+    from ..engine.trace import trace_control, trace_evidence, trace_provision
+
+    if len([x for x in (ref, control, evidence) if x]) != 1:
+        raise UserInputError("give exactly one of ref, control, evidence")
+    day = as_of or dt.date.today()
+    if ref:
+        return trace_provision(store, ref, day)
+    _register_loaded(store)
+    return trace_control(store, control, day) if control else trace_evidence(store, evidence, day)
+
+
+@router.get("/impact", responses=ERRORS, summary="What loses coverage",
+            description="Provisions per framework losing coverage if `evidence` is withdrawn, `control` fails, "
+                        "or `on` a future date, and the systems affected.")
+def impact_route(evidence: str | None = Query(None), control: str | None = Query(None),
+                 on: dt.date | None = Query(None), via_mappings: bool = Query(True),
+                 as_of: dt.date | None = AsOf(), store: Store = Depends(get_store)) -> dict:
+    from ..engine.impact import impact
+
+    _register_loaded(store)
+    return impact(store, as_of or dt.date.today(), evidence, control, on, via_mappings)
+
+
+@router.get("/validation", responses=ERRORS, summary="SHACL validation report",
+            description="The organisation data checked against the shapes on `as_of` (`clausegraph validate`).")
+def validation_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
+                     store: Store = Depends(get_store)) -> dict:
+    from ..engine.validate import to_json, validate
+
+    _register_loaded(store)
+    doc = to_json(validate(store, as_of or dt.date.today()))
+    return {**doc, "findings": page(doc["findings"], limit, offset)}
+
+
+@router.get("/soa", responses=ERRORS, summary="Statement of Applicability",
+            description="ISO/IEC 42001 Annex A controls (and ISO/IEC 27001's with `include_27001`): decision, "
+                        "implementing controls, evidence and its validity (`clausegraph soa`).")
+def soa_route(include_27001: bool = Query(False), as_of: dt.date | None = AsOf(), limit: int = Limit(),
+              offset: int = Offset(), store: Store = Depends(get_store)) -> dict:
+    from ..engine.soa import statement_of_applicability
+
+    _register_loaded(store)
+    fws = ("iso42001", "iso27001") if include_27001 else ("iso42001",)
+    doc = statement_of_applicability(store, as_of or dt.date.today(), fws)
+    return {**doc, "controls": page(doc["controls"], limit, offset)}

@@ -269,6 +269,17 @@ class Classifier:
         return "Regulation (EU) 2024/1689 as amended by " + "; ".join(parts)
 
 
+def classify_one(store: Store, system_id: str, as_of: dt.date) -> dict:
+    """The classify contract for one register entry (404 for an unknown id)."""
+    from .errors import NotFoundError
+
+    systems = {s.id: s for s in read_systems(store)}
+    if system_id not in systems:
+        raise NotFoundError(f"no system {system_id!r} in the register; known: {', '.join(sorted(systems))}")
+    c = Classifier(store, as_of)
+    return {"as_of": as_of.isoformat(), "act_version": c.act_version(), **c.classify_system(systems[system_id])}
+
+
 def classify(store: Store, as_of: dt.date) -> dict:
     """The classify contract (docs/cli.md): every register entry's tier, basis and obligations."""
     c = Classifier(store, as_of)

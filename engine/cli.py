@@ -468,13 +468,20 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..api.app import serve
+    from ..api.settings import Settings
 
     store = _open(args, need_build=args.endpoint is None and args.store is None)
     if args.store and not _is_built(store):
         from .build import build
 
         build(store, register=args.register)
-    return serve(store, host=args.host, port=args.port)
+    settings = Settings(query_timeout=args.query_timeout, max_rows=args.max_rows, max_body=args.max_body,
+                        update_token=args.update_token or None,
+                        cors_origins=[] if args.no_cors else (args.cors_origin or ["*"]),
+                        register_path=args.register)
+    if args.workers:
+        settings.workers = args.workers
+    return serve(store, host=args.host, port=args.port, settings=settings)
 
 
 def _is_built(store) -> bool:
@@ -604,6 +611,18 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sp.add_argument("--register", metavar="PATH", help="organisation register to load")
+    sp.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
+                    help="seconds a SPARQL query may run before it is stopped (503); default 30")
+    sp.add_argument("--max-rows", type=int, default=10000, metavar="N",
+                    help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
+    sp.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (1 MiB)")
+    sp.add_argument("--update-token", default=os.environ.get("CLAUSEGRAPH_UPDATE_TOKEN"), metavar="TOKEN",
+                    help="enable SPARQL Update and Graph Store writes for this bearer token "
+                         "(or CLAUSEGRAPH_UPDATE_TOKEN); off by default")
+    sp.add_argument("--cors-origin", action="append", metavar="ORIGIN", help="allowed CORS origin (repeatable; "
+                    "default *)")
+    sp.add_argument("--no-cors", action="store_true", help="turn CORS off")
+    sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default min(4, CPUs))")
     _store_options(sp)
     return p
 

@@ -103,6 +103,20 @@ class NotFoundError(UserInputError):
     code = "not-found"
 
 
+class MethodNotAllowedError(UserInputError):
+    """An HTTP method the resource does not support. HTTP 405."""
+
+    http_status = 405
+    code = "method-not-allowed"
+
+
+class PayloadTooLargeError(UserInputError):
+    """A request body over the configured limit. HTTP 413."""
+
+    http_status = 413
+    code = "payload-too-large"
+
+
 class UnauthorizedError(ClausegraphError):
     """A write without a valid token. HTTP 401."""
 

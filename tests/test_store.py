@@ -84,3 +84,24 @@ def test_remote_urls_are_derived_from_the_query_endpoint():
     assert (c.update_url, c.store_url) == ("http://h:7878/update", "http://h:7878/store")
     c = RemoteConfig.from_endpoint("http://h/ds/sparql", update="http://h/ds/up")
     assert (c.update_url, c.store_url) == ("http://h/ds/up", "http://h/ds/store")
+
+
+def test_replacing_a_graph_is_atomic_and_staging_is_cleaned_on_open(tmp_path):
+    """Replacement writes a staging graph and MOVEs it in one update; a staging graph left by a crash
+    between the two steps is removed when the store is next opened, and the old graph is intact."""
+    import pyoxigraph as ox
+
+    path = tmp_path / "s"
+    s = open_store(path)
+    s.replace_graph(G, '<urn:a> <urn:p> "old" .', "ntriples")
+    s.replace_graph(G, '<urn:a> <urn:p> "new" .', "ntriples")
+    assert [r["o"] for r in s.select(f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}").values()] == ["new"]
+    assert not [g for g in s.graphs() if g.endswith("#staging")]
+    # simulate a crash after the staging write, before the MOVE
+    s.oxigraph.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("half"),
+                           ox.NamedNode(G + "#staging")))
+    s.close()
+    del s
+    again = open_store(path)
+    assert not [g for g in again.graphs() if g.endswith("#staging")]
+    assert [r["o"] for r in again.select(f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}").values()] == ["new"]

@@ -87,7 +87,8 @@ def _close_one(mappings: list[Mapping], rationale: str, result: Closure, max_pat
                 continue
             _refine(net, a, c, compose(ab.mask, bc.mask), min(ab.strength, bc.strength),
                     ab.path + (b,) + bc.path, queue, result, rationale, reported)
-        for c, ca in list((x, row[a]) for x, row in net.items() if a in row):
+        # the network is symmetric (every edge is stored with its inverse), so a's predecessors are its successors
+        for c, ca in [(x, net[x][a]) for x in list(net.get(a, {})) if a in net.get(x, {})]:
             if c == b or ca.mask == 0 or (max_path and len(ca.path) + len(ab.path) + 2 > max_path):
                 continue
             _refine(net, c, b, compose(ca.mask, ab.mask), min(ca.strength, ab.strength),

@@ -24,6 +24,9 @@ def term_from_ox(t: object) -> Term:
     return Term("triple", str(t))
 
 
+STAGING_SUFFIX = "#staging"
+
+
 class EmbeddedStore(Store):
     """pyoxigraph store; ``path=None`` keeps everything in memory."""
 
@@ -32,6 +35,9 @@ class EmbeddedStore(Store):
             self._store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
             raise StoreError(f"cannot open store at {path}: {exc}") from exc
+        for g in list(self._store.named_graphs()):   # staging left by a crash mid-replacement
+            if isinstance(g, ox.NamedNode) and g.value.endswith(STAGING_SUFFIX):
+                self._store.remove_graph(g)
         self.path = Path(path) if path else None
         self.description = f"embedded ({self.path})" if self.path else "embedded (memory)"
 
@@ -84,9 +90,15 @@ class EmbeddedStore(Store):
             staging.load(data, format=_FORMATS[fmt], to_graph=g)
         except SyntaxError as exc:
             raise UserInputError(f"RDF syntax error in graph {graph}: {exc}") from exc
-        # parse first (above), then swap: a parse error leaves the store untouched
-        self._store.remove_graph(g) if g in set(self._store.named_graphs()) else None
-        self._store.extend(staging.quads_for_pattern(None, None, None, g))
+        # parse first (above); then write the new triples under a staging graph (one transaction) and MOVE it
+        # onto the target (one SPARQL Update, so one transaction): a crash leaves the old graph or the new one
+        if g not in set(self._store.named_graphs()):   # a new graph: one transaction writes it whole
+            self._store.extend(staging.quads_for_pattern(None, None, None, g))
+            return
+        tmp = ox.NamedNode(graph + STAGING_SUFFIX)
+        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, tmp)
+                           for q in staging.quads_for_pattern(None, None, None, g))
+        self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{tmp.value}> TO <{graph}>")
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))

@@ -84,23 +84,34 @@ def test_systems_and_classification(reg_client):
 def test_openapi_documents_routes(client):
     spec = client.get("/openapi.json").json()
     for path in ("/api/frameworks", "/api/provisions/{ref}", "/api/crosswalk", "/api/systems",
-                 "/api/systems/{system_id}/classification", "/sparql", "/store"):
+                 "/api/systems/{system_id}/classification", "/api/coverage", "/api/gaps", "/api/trace",
+                 "/api/impact", "/api/validation", "/api/soa", "/sparql", "/store"):
         assert path in spec["paths"], path
 
 
-def test_schemathesis_finds_no_server_errors(reg_client):
+@pytest.fixture
+def own_client(embedded_store):
+    """A client of its own: schemathesis runs the app's lifespan, which closes the backend afterwards."""
+    c = make_client(embedded_store, register_path=str(REGISTER), workers=1)
+    yield c
+    close_client(c)
+
+
+def test_schemathesis_finds_no_server_errors(own_client):
     """Every /api operation of the OpenAPI schema, with generated parameters: no 5xx, errors in the one shape."""
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
 
-    schema = schemathesis.openapi.from_asgi("/openapi.json", reg_client.app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", own_client.app)
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [op for op in operations if op.path.startswith("/api/")]
-    assert len(operations) == 5
+    assert len(operations) == 11
+    heavy = {"/api/impact", "/api/validation", "/api/gaps", "/api/coverage", "/api/soa", "/api/trace"}
     failures = []
     for op in operations:
         @given(case=op.as_strategy())
-        @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=8 if op.path in heavy else 30, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
         def check(case):
             resp = case.call()
             assert resp.status_code < 500, f"{case.method} {case.formatted_path} -> {resp.status_code}: {resp.text[:300]}"
@@ -112,3 +123,37 @@ def test_schemathesis_finds_no_server_errors(reg_client):
         except Exception as exc:  # noqa: BLE001 - collect every failing operation
             failures.append(f"{op.method.upper()} {op.path}: {exc}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path,key", [
+    ("/api/coverage?framework=euaiact&via_mappings=true&as_of=2026-11-23", "summary"),
+    ("/api/coverage?system=hr-cv-ranker&as_of=2026-11-23", "summary"),
+    ("/api/gaps?target=iso42001&from=iso27001&as_of=2026-11-23", "gaps"),
+    ("/api/trace?ref=iso42001:A.6.2.8&as_of=2026-11-23", "root"),
+    ("/api/trace?control=CTL-DEV-05&as_of=2026-11-23", "serves"),
+    ("/api/impact?evidence=EV-027&as_of=2026-11-23", "frameworks"),
+    ("/api/validation?as_of=2026-11-23", "conforms"),
+    ("/api/soa?as_of=2026-11-23", "controls"),
+])
+def test_question_routes_answer_like_the_cli(reg_client, path, key):
+    r = reg_client.get(path)
+    assert r.status_code == 200, r.text[:500]
+    assert key in r.json()
+
+
+def test_coverage_route_equals_the_engine(reg_client):
+    import datetime as dt
+
+    from clausegraph.engine.coverage import framework_coverage
+
+    store = reg_client.app.state.backend.store
+    expected = framework_coverage(store, "iso42001", dt.date(2026, 11, 23), True)
+    got = reg_client.get("/api/coverage?framework=iso42001&via_mappings=true&as_of=2026-11-23&limit=1000").json()
+    assert got["summary"] == expected["summary"] and got["provisions"]["items"] == expected["provisions"]
+
+
+def test_question_routes_need_one_clear_input(reg_client):
+    assert reg_client.get("/api/coverage").status_code == 400
+    assert reg_client.get("/api/trace").status_code == 400
+    body = reg_client.get("/api/trace?control=NOPE").json()
+    assert body["error"] == "not-found" and "NOPE" in body["message"]
