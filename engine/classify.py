@@ -230,6 +230,14 @@ class Classifier:
 
     def classify_system(self, s: SystemFacts, facts: set[str] | None = None) -> dict:
         facts = self.facts(s) if facts is None else facts
+        # systems with the same facts, roles, use cases and product get the same answer: compute it once
+        profile = (frozenset(facts), frozenset(s.roles), frozenset(s.use_cases), s.product)
+        memo = self.__dict__.setdefault("_memo", {})
+        if profile not in memo:
+            memo[profile] = self._classify(s, facts)
+        return {"id": s.id, **memo[profile]}
+
+    def _classify(self, s: SystemFacts, facts: set[str]) -> dict:
         tier, basis = self.tier(s, facts)
         gpai, gbasis = self.gpai(facts)
         roles = self.roles(s, facts)
@@ -253,7 +261,7 @@ class Classifier:
                             "applies_from": start.isoformat() if start else None,
                             "status": "applicable" if start and start <= self.as_of else "upcoming"})
         out.sort(key=lambda o: (_ref_order(o["ref"]), o["addressee"]))
-        return {"id": s.id, "tier": tier, "gpai": gpai, "basis": basis + [b for b in gbasis if b not in basis],
+        return {"tier": tier, "gpai": gpai, "basis": basis + [b for b in gbasis if b not in basis],
                 "obligations": out}
 
     def act_version(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import queries as q
 from .errors import NotFoundError
@@ -44,11 +45,17 @@ class Edge:
     evidence: str | None
 
 
+@lru_cache(maxsize=65536)
+def _ref_text(iri: str) -> str:
+    return str(iri_to_ref(iri))
+
+
 def coverage_edges(store: Store, targets: str, as_of: dt.date, via: bool, scope: str = "") -> list[Edge]:
     text = q.render("coverage", targets=targets, via="true" if via else "false", scope=scope,
                     as_of=q.date(as_of))
-    return [Edge(r["r"].value, r["p"].value, r["rel"].value, r["cid"].value, r["status"].value,
-                 r["eid"].value if "eid" in r else None) for r in store.select(text).rows]
+    cols, rows = store.select_values(text)
+    i = [cols.index(c) for c in ("r", "p", "rel", "cid", "status", "eid")]
+    return [Edge(row[i[0]], row[i[1]], row[i[2]], row[i[3]], row[i[4]], row[i[5]]) for row in rows]
 
 
 def assess(refs: dict[str, str], edges: list[Edge]) -> list[ProvisionCoverage]:
@@ -64,13 +71,10 @@ def assess(refs: dict[str, str], edges: list[Edge]) -> list[ProvisionCoverage]:
         part = [e for e in es if e.status in ("implemented", "partial") and (e.rel in FULL or e.rel in PART)]
         chosen = full if full else part
         pc.status = "covered" if full else ("partial" if part else "uncovered")
-        for e in chosen:
-            path = [ref] + ([str(iri_to_ref(e.p))] if e.p != e.r else []) + [e.control, e.evidence or ""]
-            if path not in pc.paths:
-                pc.paths.append(path)
+        paths = {(ref,) + ((_ref_text(e.p),) if e.p != e.r else ()) + (e.control, e.evidence or "") for e in chosen}
+        pc.paths = [list(p) for p in sorted(paths)]
         pc.controls = sorted({e.control for e in chosen})
         pc.evidence = sorted({e.evidence for e in chosen if e.evidence})
-        pc.paths.sort()
         out.append(pc)
     return out
 
@@ -83,7 +87,7 @@ def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mapping
     key = normalise_key(framework)
     rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(key)),
                                  as_of=q.date(as_of))).rows
-    refs = {r["r"].value: str(iri_to_ref(r["r"].value)) for r in rows}
+    refs = {r["r"].value: _ref_text(r["r"].value) for r in rows}
     edges = coverage_edges(store, _values(list(refs)), as_of, via_mappings) if refs else []
     return _doc(key, as_of, via_mappings, refs, edges)
 

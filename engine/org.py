@@ -44,19 +44,31 @@ class Control:
     evidence: dict[str, Evidence] = field(default_factory=dict)
 
 
-def controls(store: Store) -> dict[str, Control]:
+def controls(store: Store, implementing: list[str] | None = None, ids: list[str] | None = None) -> dict[str, Control]:
+    """Controls with what they implement, their systems and evidence; optionally only those implementing one
+    of ``implementing`` (provision IRIs) or with one of ``ids``."""
+    flt = ""
+    if implementing is not None:
+        flt = ("VALUES ?impl { " + " ".join(q.iri(i) for i in implementing) + " } ?control cg:implements ?impl .")
+    elif ids is not None:
+        flt = "VALUES ?cid { " + " ".join(q.string(i) for i in ids) + " }"
     out: dict[str, Control] = {}
-    for r in store.select(q.render("controls")).rows:
-        v = {k: t.py for k, t in r.items()}
-        c = out.setdefault(v["cid"], Control(r["control"].value, v["cid"], v.get("title", ""), v["status"],
-                                             v.get("owner", "")))
+    cols, rows = store.select_values(q.render("controls", filter=flt))
+    ix = {c: i for i, c in enumerate(cols)}
+    day = dt.date.fromisoformat
+    for row in rows:
+        v = {k: row[i] for k, i in ix.items() if row[i] is not None}
+        c = out.get(v["cid"])
+        if c is None:
+            c = out[v["cid"]] = Control(v["control"], v["cid"], v.get("title", ""), v["status"], v.get("owner", ""))
         if "p" in v:
-            c.implements.add(r["p"].value)
+            c.implements.add(v["p"])
         if "sid" in v:
             c.systems.add(v["sid"])
         if "eid" in v and v["eid"] not in c.evidence:
-            c.evidence[v["eid"]] = Evidence(r["e"].value, v["eid"], v.get("etitle", ""), v.get("location", ""),
-                                            v.get("sha"), v.get("computed"), v.get("collected"), v.get("until"))
+            c.evidence[v["eid"]] = Evidence(v["e"], v["eid"], v.get("etitle", ""), v.get("location", ""),
+                                            v.get("sha"), v.get("computed"), day(v["collected"][:10]),
+                                            day(v["until"][:10]) if "until" in v else None)
     return out
 
 

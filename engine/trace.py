@@ -27,8 +27,9 @@ def _control(c, day: dt.date, **extra) -> dict:
 def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
     cat = Catalogue(store)
     info = cat.resolve(ref_text)
-    ctl = controls(store)
     rels = relation_index(store)
+    wanted = {a for iri in [info.iri] + [r.other for r in rels.get(info.iri, [])] for a in cat.ancestors(iri)}
+    ctl = controls(store, implementing=sorted(wanted))
 
     def implementers(iri: str) -> list:
         chain = set(cat.ancestors(iri))   # a control implementing a heading implements what is below it
@@ -46,7 +47,7 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
 
 def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: str | None = None) -> dict:
     cat = Catalogue(store)
-    ctl = controls(store)
+    ctl = controls(store, ids=[control_id])
     if control_id not in ctl:
         raise NotFoundError(f"no control {control_id!r} in the register")
     rels = relation_index(store)

@@ -155,3 +155,10 @@ def test_children_are_in_document_order(embedded_store):
     doc = show(embedded_store, "euaiact:Chapter I", dt.date(2026, 11, 23))
     assert [c["ref"] for c in doc["children"]] == ["euaiact:Art. 1", "euaiact:Art. 2", "euaiact:Art. 3",
                                                    "euaiact:Art. 4", "euaiact:Art. 4a"]
+
+
+def test_no_triple_is_stated_in_two_catalogue_files(embedded_store):
+    """Each fact lives in one file (the union default graph would otherwise return it twice)."""
+    rows = embedded_store.select(
+        "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?s ?p ?o HAVING (COUNT(DISTINCT ?g) > 1)").rows
+    assert [(r["s"].value, r["p"].value) for r in rows] == []

@@ -13,7 +13,8 @@ import datetime as _dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterator
+from collections.abc import Callable, Mapping
+from typing import Any, Iterator, NamedTuple
 
 GRAPH_BASE = "https://w3id.org/clausegraph/graph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -21,8 +22,7 @@ _INT_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeI
                                  "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong")}
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """An RDF term in a query result: ``kind`` is ``uri``, ``literal``, ``bnode`` or ``triple``."""
 
     kind: str
@@ -78,14 +78,40 @@ class Term:
         return f'"{esc}"'
 
 
+class LazyRow(Mapping):
+    """One solution whose cells are converted to Terms only when read (most code reads a few of them)."""
+
+    __slots__ = ("_cells", "_index", "_convert")
+
+    def __init__(self, cells: tuple, index: dict[str, int], convert: Callable[[Any], Term]) -> None:
+        self._cells, self._index, self._convert = cells, index, convert
+
+    def __getitem__(self, name: str) -> Term:
+        i = self._index[name]
+        cell = self._cells[i]
+        if cell is None:
+            raise KeyError(name)
+        return self._convert(cell)
+
+    def __contains__(self, name: object) -> bool:
+        i = self._index.get(name)  # type: ignore[arg-type]
+        return i is not None and self._cells[i] is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n, i in self._index.items() if self._cells[i] is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for c in self._cells if c is not None)
+
+
 @dataclass
 class SelectResult:
     """Rows of a SELECT query; each row maps a variable name to a Term (unbound variables are absent)."""
 
     variables: list[str]
-    rows: list[dict[str, Term]] = field(default_factory=list)
+    rows: list[Mapping[str, Term]] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[dict[str, Term]]:
+    def __iter__(self) -> Iterator[Mapping[str, Term]]:
         return iter(self.rows)
 
     def __len__(self) -> int:
@@ -159,6 +185,12 @@ class Store(ABC):
         res = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         assert isinstance(res, SelectResult)
         return int(res.rows[0]["n"].value) if res.rows else 0
+
+    def select_values(self, sparql: str) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        """A SELECT's variables and rows of lexical values (None when unbound): the fast path for hot code
+        that only needs strings (IRIs, plain literals, ISO dates)."""
+        res = self.select(sparql)
+        return res.variables, [tuple(row[v].value if v in row else None for v in res.variables) for row in res.rows]
 
     def select(self, sparql: str) -> SelectResult:
         """Run a query that must be a SELECT."""

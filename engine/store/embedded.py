@@ -6,22 +6,32 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import InvalidQueryError, StoreError, UserInputError
-from .base import AskResult, GraphResult, QueryResult, SelectResult, Store, Term
+from .base import AskResult, GraphResult, LazyRow, QueryResult, SelectResult, Store, Term
 
 _FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
             "trig": ox.RdfFormat.TRIG, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 
 
+def _named(t: ox.NamedNode) -> Term:
+    return Term("uri", t.value)
+
+
+def _literal(t: ox.Literal) -> Term:
+    lang = t.language
+    return Term("literal", t.value, None, lang) if lang else Term("literal", t.value, t.datatype.value)
+
+
+def _blank(t: ox.BlankNode) -> Term:
+    return Term("bnode", t.value)
+
+
+_CONVERT = {ox.NamedNode: _named, ox.Literal: _literal, ox.BlankNode: _blank}
+
+
 def term_from_ox(t: object) -> Term:
     """Convert a pyoxigraph term into a store-neutral Term."""
-    if isinstance(t, ox.NamedNode):
-        return Term("uri", t.value)
-    if isinstance(t, ox.Literal):
-        lang = t.language
-        return Term("literal", t.value, None if lang else t.datatype.value, lang)
-    if isinstance(t, ox.BlankNode):
-        return Term("bnode", t.value)
-    return Term("triple", str(t))
+    f = _CONVERT.get(type(t))
+    return f(t) if f else Term("triple", str(t))
 
 
 STAGING_SUFFIX = "#staging"
@@ -61,17 +71,17 @@ class EmbeddedStore(Store):
             return AskResult(bool(res))
         if isinstance(res, ox.QuerySolutions):
             variables = [v.value for v in res.variables]
-            rows = []
-            for sol in res:
-                row = {}
-                for v in variables:
-                    t = sol[v]
-                    if t is not None:
-                        row[v] = term_from_ox(t)
-                rows.append(row)
-            return SelectResult(variables, rows)
+            index = {v: i for i, v in enumerate(variables)}
+            return SelectResult(variables, [LazyRow(tuple(sol), index, term_from_ox) for sol in res])
         data = res.serialize(format=ox.RdfFormat.N_TRIPLES)
         return GraphResult((data or b"").decode("utf-8"))
+
+    def select_values(self, sparql: str) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        res = self.raw_query(sparql)
+        if not isinstance(res, ox.QuerySolutions):
+            raise TypeError("expected a SELECT query")
+        variables = [v.value for v in res.variables]
+        return variables, [tuple(None if c is None else c.value for c in sol) for sol in res]
 
     def update(self, sparql: str) -> None:
         try:
@@ -85,20 +95,17 @@ class EmbeddedStore(Store):
         if fmt not in _FORMATS:
             raise UserInputError(f"unsupported RDF format {fmt!r}")
         g = ox.NamedNode(graph)
-        staging = ox.Store()
+        exists = g in set(self._store.named_graphs())
+        # A load is one transaction: a syntax error or a crash leaves nothing of it. A new graph is loaded in
+        # place; an existing one is loaded under a staging name and MOVEd onto the target in one SPARQL
+        # Update (one more transaction), so readers see the old graph or the new one, never a mix.
+        target = ox.NamedNode(graph + STAGING_SUFFIX) if exists else g
         try:
-            staging.load(data, format=_FORMATS[fmt], to_graph=g)
+            self._store.load(data, format=_FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise UserInputError(f"RDF syntax error in graph {graph}: {exc}") from exc
-        # parse first (above); then write the new triples under a staging graph (one transaction) and MOVE it
-        # onto the target (one SPARQL Update, so one transaction): a crash leaves the old graph or the new one
-        if g not in set(self._store.named_graphs()):   # a new graph: one transaction writes it whole
-            self._store.extend(staging.quads_for_pattern(None, None, None, g))
-            return
-        tmp = ox.NamedNode(graph + STAGING_SUFFIX)
-        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, tmp)
-                           for q in staging.quads_for_pattern(None, None, None, g))
-        self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{tmp.value}> TO <{graph}>")
+        if exists:
+            self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{target.value}> TO <{graph}>")
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
