@@ -6,6 +6,8 @@ body (a dependency), bounded by ``Settings.max_body``.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import hmac
 import re
 import threading
@@ -157,13 +159,14 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
 
 
 # ----------------------------------------------------------------------------------------- backends
-class Backend:
+class Backend(ABC):
     """What the endpoint runs on: the embedded store (worker pool) or a remote SPARQL store (forwarding)."""
 
     store: Store
 
+    @abstractmethod
     def query(self, job: dict, timeout: float) -> tuple[str, bytes, bool]:
-        raise NotImplementedError
+        """Run one protocol query job within ``timeout``: (media type, body, truncated)."""
 
     def close(self) -> None:
         pass
