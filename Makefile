@@ -11,12 +11,12 @@ PORT   ?= 8000
 REGISTER ?= examples/acme
 EXTRAS ?= server,reasoning,test,bench
 
-.PHONY: install serve test bench clean
+.PHONY: install browser serve test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,8 +25,12 @@ serve: install
 	$(BIN)/clausegraph build --store $(STORE) --register $(REGISTER)
 	$(BIN)/clausegraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+# the web end-to-end tests drive Debian's chromium (never a browser downloaded by Playwright)
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: install browser
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -1,4 +1,4 @@
-"""The web application: home page, SPARQL 1.1 Protocol + Graph Store Protocol (api/sparql.py), JSON routes
+"""The web application: the web page (api/pages.py, templates and static files under api/web/), SPARQL 1.1 Protocol + Graph Store Protocol (api/sparql.py), JSON routes
 (api/rest.py), one error shape (api/errors.py), limits (api/worker.py) and settings (api/settings.py).
 
 ``create_app(store, settings)`` builds the app; ``serve(store, host, port, settings)`` runs it with uvicorn
@@ -6,7 +6,6 @@ until SIGINT/SIGTERM. Handlers that block are sync (thread pool); queries run in
 """
 from __future__ import annotations
 
-import html
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -14,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from ..engine.store import Store
 from . import errors as api_errors
@@ -61,7 +60,7 @@ def _load_register(store: Store, path: str) -> None:
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The FastAPI application over ``store`` (see docs/api.md)."""
-    from . import rest, sparql
+    from . import pages, rest, sparql
 
     settings = settings or Settings()
     backend = sparql.make_backend(store, settings)
@@ -92,20 +91,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                            allow_headers=["*"], allow_credentials=False,
                            expose_headers=[sparql.TRUNCATED_HEADER, "Location", "Content-Type"], max_age=600)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        from ..engine.catalogue import frameworks
-        import datetime as dt
-
-        items = "".join(f"<li><code>{html.escape(f['key'])}</code> {html.escape(f['title'])}</li>"
-                        for f in frameworks(backend.store, dt.date.today()))
-        return (f"<!doctype html><html lang=en><meta charset=utf-8><title>clausegraph</title>"
-                f"<h1>clausegraph</h1><p>Store: {html.escape(backend.store.description)}</p><ul>{items}</ul>"
-                f"<p>SPARQL 1.1 endpoint: <a href='/sparql'>/sparql</a> &middot; Graph Store: <code>/store</code>"
-                f" &middot; <a href='/docs'>API documentation</a></p></html>")
-
     app.include_router(sparql.router)
     app.include_router(rest.router)
+    app.include_router(pages.router)   # the web page (HTML views, api/pages.py)
+    app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     return app
 
 

@@ -215,11 +215,9 @@ class EmbeddedBackend(Backend):
         raise ClausegraphError(message)
 
     def written(self) -> None:
-        """After a committed write: new snapshot for the workers; engine caches dropped."""
-        from ..engine.crosswalk import invalidate
-
+        """After a committed write: new snapshot for the workers; engine caches dropped (store generation)."""
         self.pool.refresh()
-        invalidate(self.store)
+        self.store.touched()
 
     def update(self, text: str, base_iri: str | None) -> None:
         with self.write_lock:

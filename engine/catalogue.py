@@ -61,6 +61,13 @@ class Catalogue:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    @classmethod
+    def of(cls, store: Store) -> "Catalogue":
+        """The catalogue view of a store, shared until the store is next written."""
+        from .cache import per_store
+
+        return per_store(store, "catalogue", lambda: cls(store))
+
     # ------------------------------------------------------------ index
     @cached_property
     def provisions(self) -> dict[str, ProvisionInfo]:
@@ -207,7 +214,7 @@ def _dates_json(app: dict) -> dict:
 
 def show(store: Store, text: str, as_of: dt.date) -> dict:
     """Everything about one provision: title, summary, parent, children, source, obligations and dates."""
-    cat = Catalogue(store)
+    cat = Catalogue.of(store)
     info = cat.resolve(text)
     rows = store.select(q.render("provision-detail", p=q.iri(info.iri))).rows
     d = rows[0] if rows else {}

@@ -77,7 +77,7 @@ class Classifier:
 
     def __init__(self, store: Store, as_of: dt.date) -> None:
         self.store, self.as_of = store, as_of
-        self.catalogue = Catalogue(store)
+        self.catalogue = Catalogue.of(store)
 
     @cached_property
     def in_force(self) -> set[str]:

@@ -123,3 +123,33 @@ def _doc(key: str, as_of: dt.date, via: bool, refs: dict[str, str], edges: list[
         summary[p.status] += 1
     return {"framework": key, "as_of": as_of.isoformat(), "via_mappings": via, "summary": summary,
             "provisions": [p.as_dict() for p in provisions]}
+
+
+def coverage_matrix(store: Store, as_of: dt.date) -> dict:
+    """Framework x framework: for each (source, target), how many of the target's assessable provisions in
+    force on ``as_of`` would be covered fully / in part through the (chained) crosswalks if the source were
+    fully implemented. One pass over the relation index; independent of the register."""
+    from .org import relation_index
+    from .refs import FRAMEWORK_KEYS
+
+    rels = relation_index(store)
+    keys = list(FRAMEWORK_KEYS)
+    provisions = {k: [r["r"].value for r in store.select(q.render(
+        "assessable-provisions", framework=q.iri(framework_iri(k)), as_of=q.date(as_of))).rows] for k in keys}
+    cells = {}
+    for t in keys:
+        for s in keys:
+            if s == t:
+                continue
+            full = part = 0
+            for iri in provisions[t]:
+                kinds = {r.relationship for r in rels.get(iri, []) if iri_to_ref(r.other).key == s}
+                if kinds & FULL:
+                    full += 1
+                elif kinds & PART:
+                    part += 1
+            total = len(provisions[t])
+            cells[f"{s}->{t}"] = {"source": s, "target": t, "total": total, "covered": full, "partial": part,
+                                  "uncovered": total - full - part}
+    return {"as_of": as_of.isoformat(), "frameworks": keys,
+            "totals": {k: len(v) for k, v in provisions.items()}, "cells": cells}

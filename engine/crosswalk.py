@@ -12,9 +12,6 @@ from .mappings.sssom import Mapping
 from .refs import iri_to_ref, normalise_key, parse_ref
 from .store import Store
 
-_CACHE: dict[int, tuple[list[Mapping], Closure]] = {}
-
-
 def stored_mappings(store: Store) -> list[Mapping]:
     """Every curated mapping in the store."""
     out = []
@@ -30,16 +27,19 @@ def stored_mappings(store: Store) -> list[Mapping]:
 
 
 def mappings_and_closure(store: Store) -> tuple[list[Mapping], Closure]:
-    """Curated mappings and their closure, computed once per store object."""
-    key = id(store)
-    if key not in _CACHE:
+    """Curated mappings and their closure (cached until the store is next written)."""
+    from .cache import per_store
+
+    def compute() -> tuple[list[Mapping], Closure]:
         curated = stored_mappings(store)
-        _CACHE[key] = (curated, close(curated))
-    return _CACHE[key]
+        return curated, close(curated)
+
+    return per_store(store, "closure", compute)
 
 
 def invalidate(store: Store) -> None:
-    _CACHE.pop(id(store), None)
+    """Drop the store's cached indexes after a write made directly on its underlying store."""
+    store.touched()
 
 
 def _orient(m: Mapping, from_key: str) -> Mapping | None:

@@ -42,7 +42,7 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
     tk = normalise_key(target)
     fk = normalise_key(from_key) if from_key else None
     rels = relation_index(store)
-    cat = Catalogue(store)
+    cat = Catalogue.of(store)
     obligations: dict[str, dict] = {}
     if assume_complete:
         if not fk:

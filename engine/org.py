@@ -82,7 +82,14 @@ class Relation:
 
 
 def relation_index(store: Store) -> dict[str, list[Relation]]:
-    """For every provision IRI, its mapped provisions with the relationship read from its side."""
+    """For every provision IRI, its mapped provisions with the relationship read from its side (cached until
+    the store is next written)."""
+    from .cache import per_store
+
+    return per_store(store, "relations", lambda: _relation_index(store))
+
+
+def _relation_index(store: Store) -> dict[str, list[Relation]]:
     out: dict[str, list[Relation]] = {}
     for r in store.select(q.render("mapping-relations")).rows:
         s, o, rel = r["s"].value, r["o"].value, r["rel"].value

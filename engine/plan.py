@@ -19,7 +19,7 @@ COST = {"control": 1.0, "provision": 1.5}     # finishing an existing control is
 
 def plan(store: Store, targets: list[str], as_of: dt.date, budget: int = 10) -> dict:
     keys = [normalise_key(t) for t in targets]
-    cat = Catalogue(store)
+    cat = Catalogue.of(store)
     rels = relation_index(store)
     need: dict[str, float] = {}
     for k in keys:

@@ -25,7 +25,7 @@ def _control(c, day: dt.date, **extra) -> dict:
 
 
 def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
-    cat = Catalogue(store)
+    cat = Catalogue.of(store)
     info = cat.resolve(ref_text)
     rels = relation_index(store)
     wanted = {a for iri in [info.iri] + [r.other for r in rels.get(info.iri, [])] for a in cat.ancestors(iri)}
@@ -46,7 +46,7 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
 
 
 def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: str | None = None) -> dict:
-    cat = Catalogue(store)
+    cat = Catalogue.of(store)
     ctl = controls(store, ids=[control_id])
     if control_id not in ctl:
         raise NotFoundError(f"no control {control_id!r} in the register")

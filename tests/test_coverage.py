@@ -164,3 +164,19 @@ def test_system_coverage_uses_the_systems_obligations_and_controls():
 def test_coverage_needs_a_framework_or_a_system():
     assert run_cli("coverage", "--register", str(EXAMPLE)).returncode == 2
     assert run_cli("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
+
+
+def test_coverage_matrix_agrees_with_gaps_assuming_the_source_complete():
+    """The heatmap's numbers: one pass over the relation index gives what gaps(..., assume_complete) gives."""
+    from clausegraph.engine.coverage import coverage_matrix
+    from clausegraph.engine.gaps import gaps
+
+    s = open_store()
+    build(s)
+    day = dt.date(2026, 11, 23)
+    m = coverage_matrix(s, day)
+    assert len(m["cells"]) == 12
+    for cell in m["cells"].values():
+        g = gaps(s, cell["target"], day, from_key=cell["source"], assume_complete=True)["summary"]
+        assert (cell["partial"], cell["uncovered"]) == (g["partial"], g["uncovered"])
+        assert cell["covered"] + cell["partial"] + cell["uncovered"] == cell["total"] == m["totals"][cell["target"]]

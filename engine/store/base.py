@@ -155,6 +155,15 @@ class Store(ABC):
 
     #: human-readable description, e.g. "embedded (memory)" or the endpoint URL
     description: str = ""
+    #: incremented by every write through this object; engine caches are valid for one generation
+    generation: int = 0
+    #: whether all writes go through this object (so caches keyed on ``generation`` stay correct); a remote
+    #: store can be written by others, so nothing is cached for it
+    cacheable: bool = False
+
+    def touched(self) -> None:
+        """Record a write (made through this object, or directly on the underlying store by its owner)."""
+        self.generation += 1
 
     @abstractmethod
     def query(self, sparql: str) -> QueryResult:

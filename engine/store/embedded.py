@@ -49,6 +49,7 @@ class EmbeddedStore(Store):
             if isinstance(g, ox.NamedNode) and g.value.endswith(STAGING_SUFFIX):
                 self._store.remove_graph(g)
         self.path = Path(path) if path else None
+        self.cacheable = True
         self.description = f"embedded ({self.path})" if self.path else "embedded (memory)"
 
     @property
@@ -84,6 +85,7 @@ class EmbeddedStore(Store):
         return variables, [tuple(None if c is None else c.value for c in sol) for sol in res]
 
     def update(self, sparql: str) -> None:
+        self.touched()
         try:
             self._store.update(sparql)
         except SyntaxError as exc:
@@ -94,6 +96,7 @@ class EmbeddedStore(Store):
     def replace_graph(self, graph: str, data: str | bytes, fmt: str = "turtle") -> None:
         if fmt not in _FORMATS:
             raise UserInputError(f"unsupported RDF format {fmt!r}")
+        self.touched()
         g = ox.NamedNode(graph)
         exists = g in set(self._store.named_graphs())
         # A load is one transaction: a syntax error or a crash leaves nothing of it. A new graph is loaded in
@@ -111,11 +114,13 @@ class EmbeddedStore(Store):
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def drop_graph(self, graph: str) -> None:
+        self.touched()
         g = ox.NamedNode(graph)
         if g in set(self._store.named_graphs()):
             self._store.remove_graph(g)
 
     def clear(self) -> None:
+        self.touched()
         self._store.clear()
 
     def close(self) -> None:

@@ -126,6 +126,7 @@ class RemoteStore(Store):
     def update(self, sparql: str) -> None:
         if not self.config.update_url:
             raise UserInputError("no update endpoint configured (--update-endpoint)")
+        self.touched()
         status, body = self._http("POST", self.config.update_url, sparql.encode("utf-8"),
                                   {"Content-Type": "application/sparql-update; charset=utf-8"})
         self._graphs = None
@@ -137,6 +138,7 @@ class RemoteStore(Store):
 
     def replace_graph(self, graph: str, data: str | bytes, fmt: str = "turtle") -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
+        self.touched()
         self._graphs = None
         if self.config.store_url:
             url = f"{self.config.store_url}?graph={urllib.parse.quote(graph, safe='')}"
