@@ -102,6 +102,15 @@ class EmbeddedStore(Store):
         # A load is one transaction: a syntax error or a crash leaves nothing of it. A new graph is loaded in
         # place; an existing one is loaded under a staging name and MOVEd onto the target in one SPARQL
         # Update (one more transaction), so readers see the old graph or the new one, never a mix.
+        if exists and fmt == "ntriples":
+            # N-Triples is valid inside INSERT DATA: drop and insert in one update, one transaction (about half
+            # the time of staging + MOVE on disk)
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            try:
+                self._store.update(f"DROP SILENT GRAPH <{graph}> ; INSERT DATA {{ GRAPH <{graph}> {{\n{text}\n}} }}")
+            except SyntaxError as exc:
+                raise UserInputError(f"RDF syntax error in graph {graph}: {exc}") from exc
+            return
         target = ox.NamedNode(graph + STAGING_SUFFIX) if exists else g
         try:
             self._store.load(data, format=_FORMATS[fmt], to_graph=target)
