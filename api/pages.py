@@ -330,28 +330,27 @@ def provision_page(request: Request, ref: str, as_of: str | None = Query(None)) 
     return page(request, "provision.html", title=doc["ref"], nav="trace", day=day, p=doc, tree=tree)
 
 
-@router.get("/controls/{control_id}", response_class=HTMLResponse)
-def control_page(request: Request, control_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
-    from ..engine.trace import trace_control
+def _backward_page(request: Request, what: str, ident: str, as_of: str | None) -> HTMLResponse:
+    """A control's or a piece of evidence's page: its backward trace to every provision it serves."""
+    from ..engine.trace import trace_control, trace_evidence
 
     need_register(request)
     day = parse_day(as_of)
     store = store_of(request)
-    tree = cached(request, ("trace-control", control_id, day), lambda: trace_control(store, control_id, day))
-    return page(request, "backward.html", title=f"Control {control_id}", nav="trace", day=day, tree=tree,
-                what="control")
+    trace = trace_control if what == "control" else trace_evidence
+    tree = cached(request, (f"trace-{what}", ident, day), lambda: trace(store, ident, day))
+    return page(request, "backward.html", title=f"{what.capitalize()} {ident}", nav="trace", day=day, tree=tree,
+                what=what)
+
+
+@router.get("/controls/{control_id}", response_class=HTMLResponse)
+def control_page(request: Request, control_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    return _backward_page(request, "control", control_id, as_of)
 
 
 @router.get("/evidence/{evidence_id}", response_class=HTMLResponse)
 def evidence_page(request: Request, evidence_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
-    from ..engine.trace import trace_evidence
-
-    need_register(request)
-    day = parse_day(as_of)
-    store = store_of(request)
-    tree = cached(request, ("trace-evidence", evidence_id, day), lambda: trace_evidence(store, evidence_id, day))
-    return page(request, "backward.html", title=f"Evidence {evidence_id}", nav="trace", day=day, tree=tree,
-                what="evidence")
+    return _backward_page(request, "evidence", evidence_id, as_of)
 
 
 # ------------------------------------------------------------------ systems
