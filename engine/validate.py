@@ -318,7 +318,9 @@ def store_to_rdflib(store: Store):
     import rdflib
 
     g = rdflib.Graph()
-    nt = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    from . import queries as q
+
+    nt = store.query(q.render("all-triples"))
     g.parse(data=nt.ntriples, format="nt")  # type: ignore[union-attr]
     return g
 

@@ -191,7 +191,9 @@ class Store(ABC):
 
     def count(self) -> int:
         """Number of triples (over the union of graphs)."""
-        res = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        from .. import queries as q
+
+        res = self.query(q.render("triple-count"))
         assert isinstance(res, SelectResult)
         return int(res.rows[0]["n"].value) if res.rows else 0
 

@@ -160,7 +160,9 @@ class RemoteStore(Store):
             from SPARQLWrapper import JSON
 
             sw = self._wrapper(self.config.query_url)
-            sw.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            from .. import queries as q
+
+            sw.setQuery(q.render("named-graphs"))
             sw.setReturnFormat(JSON)
             sw.setMethod("POST")
             try:
