@@ -297,6 +297,8 @@ def classify(store: Store, as_of: dt.date) -> dict:
 
 def year_before(day: dt.date) -> dt.date:
     """The same calendar day a year earlier (28 February for 29 February): 'the last 12 months' start there."""
+    if day.year == 1:
+        return dt.date.min
     try:
         return day.replace(year=day.year - 1)
     except ValueError:
@@ -327,8 +329,15 @@ def classification_ntriples(store: Store, as_of: dt.date) -> str:
         # cg:reportableUnder: the serious incident's Art. 73 paragraph applies on the as-of date and already
         # applied on the incident's deadline (an incident due before Art. 73 bound the system is not late under it)
         lines += [f"<{i}> <{cg}reportableUnder> <{para}> ." for i, due, para in incidents.get(s.iri, [])
-                  if para in applicable and (applicable[para] or "") <= due]
+                  if reportable_under(applicable, para, due)]
     return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+def reportable_under(applicable: dict[str, str | None], paragraph: str, due: str) -> bool:
+    """A serious incident due on ``due`` (ISO date) is reportable under the Art. 73 ``paragraph`` (IRI) when that
+    paragraph binds the system on the as-of date (``applicable``: IRI -> applies-from) and already applied on the
+    deadline."""
+    return paragraph in applicable and (applicable[paragraph] or "") <= due
 
 
 def _serious_incidents(store: Store) -> dict[str, list[tuple[str, str, str]]]:

@@ -37,7 +37,8 @@ def reporting_deadline(*, aware_on: dt.date, kind: str | None, widespread: bool)
         days, para = ART73_DEATH
     else:
         days, para = ART73_OTHER
-    return aware_on + dt.timedelta(days=days), Ref("euaiact", para)
+    last = dt.date.max - dt.timedelta(days=days)   # a date near year 9999 keeps the calendar's last day
+    return (aware_on + dt.timedelta(days=days) if aware_on <= last else dt.date.max), Ref("euaiact", para)
 
 
 def agent_iri(name: str) -> str:
