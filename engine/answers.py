@@ -159,6 +159,18 @@ class System:
                 "lifecycle": self.lifecycle, "tier": self.tier, "gpai": self.gpai}
 
 
+@dataclass(frozen=True)
+class Citation:
+    """A provision an answer rests on: its reference, title and the link to its official text."""
+
+    ref: str
+    title: str
+    source: str | None
+
+    def as_dict(self) -> Item:
+        return {"ref": self.ref, "title": self.title, "source": self.source}
+
+
 class OpenFindings(TypedDict):
     """``open_findings``: findings not closed (with their actions) and actions not done on the as-of date."""
 
