@@ -339,7 +339,6 @@ def reportable_under(applicable: dict[str, str | None], paragraph: str, due: str
 def _serious_incidents(store: Store) -> dict[str, list[tuple[str, str, str]]]:
     """system IRI -> (incident IRI, reporting deadline, Art. 73 paragraph setting it) for serious incidents."""
     out: dict[str, list[tuple[str, str, str]]] = {}
-    for r in store.select(q.PREFIXES + """SELECT ?s ?i ?due ?para WHERE { ?i cg:aboutSystem ?s ;
-            cg:reportDueOn ?due ; cg:deadlineSetBy ?para . }""").rows:
+    for r in store.select(q.render("serious-incidents")).rows:
         out.setdefault(r["s"].value, []).append((r["i"].value, r["due"].value, r["para"].value))
     return out

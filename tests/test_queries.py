@@ -168,9 +168,35 @@ def test_graph_and_triple_counts_match_rdflib(store):
     assert isomorphic(got, expected)
 
 
+def test_register_and_record_queries(store):
+    org = "https://w3id.org/clausegraph/id/org/"
+    assert run(store, "ai-systems") == [{"s": org + "system/s1"}]
+    assert run(store, "serious-incidents") == [
+        {"s": org + "system/s1", "i": org + "incident/i1", "due": dt.date(2026, 9, 15), "para": E + "art-12-1"}]
+    incident = "VALUES (?cls ?kind) { (<https://w3id.org/clausegraph/ontology#Incident> \"incident\") }"
+    rows = run(store, "records", classes=incident)
+    assert {r["id"] for r in rows} == {"i1", "i2"} and {r["kind"] for r in rows} == {"incident"}
+    assert len([r for r in rows if r["id"] == "i1"]) == 5 and len([r for r in rows if r["id"] == "i2"]) == 3
+    assert {r["k"] for r in run(store, "kept-records")} == {"incident", "finding"}
+    decisions = {(r["p"], r["ok"], r.get("j")) for r in run(store, "applicability-decisions")}
+    assert decisions == {(I + "A.6.2.8", True, "needed"), (I + "A.6", False, None)}
+
+
+@pytest.mark.parametrize("day,policies,assessments", [
+    (dt.date(2025, 12, 31), [], []),                     # nothing collected or assessed yet
+    (dt.date(2026, 3, 1), ["p1"], ["a1"]),
+    (dt.date(2026, 7, 1), ["p2"], ["a1"]),               # p1 expired on 2026-06-30
+    (dt.date(2027, 1, 1), ["p2"], []),                   # a1 expired on 2026-12-31
+])
+def test_valid_policies_and_assessments(store, day, policies, assessments):
+    assert [r["id"] for r in run(store, "valid-policies", as_of=q.date(day))] == policies
+    assert [r["id"] for r in run(store, "valid-assessments", as_of=q.date(day))] == assessments
+
+
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"annex-i-sections", "amendments-in-force", "provision-changes", "assessable-obligations",
+    tested = {"ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
+              "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force", "provision-changes", "assessable-obligations",
               "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
               "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
