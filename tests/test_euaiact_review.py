@@ -180,6 +180,11 @@ def test_gpai_designated_brings_art55_without_the_flop_presumption(store, tmp_pa
     for ref in ("Art. 55(1)(a)", "Art. 55(1)(b)", "Art. 55(1)(c)", "Art. 55(1)(d)", "Art. 55(2)",
                 "Art. 53(1)(a)", "Art. 53(1)(b)"):   # 53(2): the open-source exception does not cover systemic risk
         assert (f"euaiact:{ref}", "gpai-model-provider") in obligations(s), ref
+    # review finding: Art. 52(1) (notify the Commission) is triggered by the Art. 51(1)(a) condition, presumed
+    # above 10^25 FLOP; a designated model has systemic risk without that notification duty
+    assert "euaiact:Art. 52(1)" not in refs(s)
+    big = run(store, tmp_path, role="provider", gpai_model=True, training_flops=3e25)
+    assert "euaiact:Art. 52(1)" in refs(big) and big["basis"] == ["euaiact:Art. 51(2)"]
     plain = run(store, tmp_path, role="provider", gpai_model=True, training_flops=1e23)
     assert plain["gpai"] == "gpai" and "euaiact:Art. 55(1)(a)" not in refs(plain)
 
