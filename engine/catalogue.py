@@ -193,7 +193,7 @@ def frameworks(store: Store, as_of: dt.date) -> list[dict]:
                                     "version": row["version"].value if "version" in row else None,
                                     "counts": {k: 0 for k in REFERENCE_KINDS.get(key, ())}})
         kind = row["kind"].value
-        if kind in fw["counts"]:
+        if kind in fw["counts"] or key not in REFERENCE_KINDS:   # added frameworks: every kind they use
             fw["counts"][kind] = int(row["n"].value)
     return [found[k] for k in FRAMEWORK_KEYS if k in found] + [v for k, v in found.items()
                                                               if k not in FRAMEWORK_KEYS]
