@@ -8,7 +8,7 @@ from functools import cached_property, lru_cache
 
 from . import queries as q
 from .errors import UnknownReferenceError
-from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, nearest, parse_ref, sort_key
+from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, is_added_key, nearest, parse_ref, sort_key
 from .store import Store
 
 #: The kinds the reference lists (../shared/reference/*.csv) use; `frameworks` counts these.
@@ -107,6 +107,9 @@ class Catalogue:
         """The provision a reference names (aliases accepted), or an error suggesting the nearest ones."""
         ref = parse_ref(text)
         info = self.provisions.get(ref.iri)
+        if info is None and is_added_key(ref.key):   # added frameworks: case-insensitive when unambiguous
+            same = [p for p in self.provisions.values() if p.ref.key == ref.key and p.ref.id.lower() == ref.id.lower()]
+            info = same[0] if len(same) == 1 else None
         if info is None:
             known = [str(p.ref) for p in self.provisions.values() if p.ref.key == ref.key]
             hints = nearest(str(ref), known)

@@ -263,3 +263,99 @@ def test_all_problems_at_once_and_nothing_written(tmp_path):
 def test_keys_that_cannot_name_an_added_framework(key):
     with pytest.raises(UserInputError):
         read_catalog(json.loads(THIRD_PARTY.read_text()), key=key)
+
+
+# ---------------------------------------------------------------- the doors: CLI and REST
+
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    from clausegraph.api.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_exports_write_valid_documents(capsys, tmp_path):
+    code, out, _ = _cli(capsys, "export", "oscal-catalog", "--framework", "nist-ai-rmf", "--as-of", "2026-12-04")
+    assert code == 0 and schema_errors(json.loads(out)) == []
+    target = tmp_path / "map.json"
+    code, _, err = _cli(capsys, "export", "oscal-mapping", "--from", "nist-ai-rmf", "--to", "iso42001", "-o", str(target))
+    assert code == 0 and f"wrote {target}" in err and schema_errors(json.loads(target.read_text())) == []
+    code, out, _ = _cli(capsys, "export", "oscal-assessment-results", "--register", str(ROOT / "examples" / "acme"),
+                        "--as-of", "2026-12-04")
+    doc = json.loads(out)
+    assert code == 0 and schema_errors(doc) == [] and doc["assessment-results"]["results"][0]["findings"]
+
+
+def test_cli_user_mistakes_exit_2(capsys, tmp_path):
+    assert _cli(capsys, "export", "oscal-catalog", "--framework", "iso4200")[0] == 2
+    assert _cli(capsys, "export", "oscal-mapping", "--from", "iso42001", "--to", "iso42001")[0] == 2
+    code, _, err = _cli(capsys, "export", "oscal-assessment-results")   # no register
+    assert code == 2 and "register" in err
+    code, _, err = _cli(capsys, "framework", "add", "--oscal", str(THIRD_PARTY), "--key", "x-base")
+    assert code == 2 and "--store" in err                                 # nothing to keep it in
+    from .conftest import run_cli
+
+    store = tmp_path / "store"     # an on-disk store: each step in its own process, as users run them
+    assert run_cli("build", "--store", str(store), "--format", "json").returncode == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"catalog": {"metadata": {"title": "t"}, "groups": [{"id": "a"}]')   # cut short
+    r = run_cli("framework", "add", "--oscal", str(bad), "--key", "x-base", "--store", str(store))
+    assert r.returncode == 2 and "line 1" in r.stderr and "Traceback" not in r.stderr
+    bad.write_text(json.dumps({"catalog": {"metadata": {"title": "t"}, "groups": [{"id": "a"}, {"id": "a", "title": 3}]}}))
+    r = run_cli("framework", "add", "--oscal", str(bad), "--key", "x-base", "--store", str(store))
+    assert r.returncode == 2
+    for where in ("$.catalog.metadata.version", "$.catalog.groups[0].title", "$.catalog.groups[1].id",
+                  "$.catalog.groups[1].title"):
+        assert where in r.stderr, r.stderr
+    r = run_cli("frameworks", "--store", str(store), "--format", "json")
+    assert r.returncode == 0 and "x-base" not in r.stdout                 # nothing was written
+
+
+def test_added_framework_is_covered_through_the_register(tmp_path):
+    """Each step a separate process, as a user runs them (an on-disk store is locked by the process using it)."""
+    import shutil
+
+    from .conftest import run_cli
+
+    store = tmp_path / "store"
+    assert run_cli("build", "--store", str(store), "--format", "json").returncode == 0
+    r = run_cli("framework", "add", "--oscal", str(THIRD_PARTY), "--key", "example-baseline", "--store", str(store),
+                "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["provisions"] == 7, r.stderr
+    register = tmp_path / "register"
+    shutil.copytree(ROOT / "examples" / "acme", register)
+    with open(register / "controls.csv", "a", encoding="utf-8") as f:
+        f.write("CTL-AC-01,Access control policy,IT Security,implemented,example-baseline:AC-1,,\n")
+    with open(register / "evidence.csv", "a", encoding="utf-8") as f:
+        f.write("EV-AC-01,Access policy,CTL-AC-01,https://intranet.example/ac-policy,,2026-01-10,,policy\n")
+    r = run_cli("import", "--register", str(register), "--store", str(store))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("coverage", "--framework", "example-baseline", "--store", str(store), "--as-of", "2026-12-04",
+                "--format", "json")
+    assert r.returncode == 0, r.stderr
+    status = {p["ref"]: p["status"] for p in json.loads(r.stdout)["provisions"]}
+    assert status == {"example-baseline:AC-1": "covered", "example-baseline:AC-2": "uncovered",
+                      "example-baseline:AC-2(1)": "uncovered", "example-baseline:AC-10": "uncovered",
+                      "example-baseline:IR-6": "uncovered"}
+
+
+def test_rest_downloads(tmp_path):
+    from .api.conftest import close_client, make_client
+
+    s = open_store()
+    build(s)
+    client = make_client(s, register_path=str(ROOT / "examples" / "acme"), workers=1)
+    try:
+        r = client.get("/api/oscal/catalog/iso42001", params={"as_of": "2026-12-04", "download": "true"})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+        assert 'filename="clausegraph-iso42001-catalog.json"' in r.headers["content-disposition"]
+        assert schema_errors(r.json()) == []
+        r = client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf"})
+        assert r.status_code == 200 and schema_errors(r.json()) == [] and "content-disposition" not in r.headers
+        r = client.get("/api/oscal/assessment-results", params={"as_of": "2026-12-04"})
+        assert r.status_code == 200 and schema_errors(r.json()) == []
+        assert client.get("/api/oscal/catalog/iso4200").status_code == 404
+        assert client.get("/api/oscal/mapping", params={"from": "iso42001", "to": "iso42001"}).status_code == 400
+    finally:
+        close_client(client)
