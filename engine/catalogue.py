@@ -186,6 +186,15 @@ class Catalogue:
         return True
 
 
+def register_added_frameworks(store: Store) -> None:
+    """Make the keys of frameworks added to ``store`` (``framework add``) known to reference parsing."""
+    from .refs import KEY_ALIASES, register_framework_key
+
+    for row in store.select(q.render("framework-keys")).rows:
+        if row["key"].value not in KEY_ALIASES:
+            register_framework_key(row["key"].value)
+
+
 def frameworks(store: Store, as_of: dt.date) -> list[dict]:
     """Each framework with the count of provisions per reference kind in force on ``as_of``."""
     rows = store.select(q.render("framework-counts", as_of=q.date(as_of))).rows

@@ -77,6 +77,10 @@ class Clausegraph:
         from .store import open_store
 
         cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout))
+        if store_dir is not None or endpoint is not None:
+            from .catalogue import register_added_frameworks
+
+            register_added_frameworks(cg.store)   # frameworks added earlier (framework add) parse as references
         if build == "no":
             return cg
         in_memory = store_dir is None and endpoint is None

@@ -16,7 +16,7 @@ import pytest
 
 from clausegraph.engine import queries as q
 from clausegraph.engine.build import build
-from clausegraph.engine.catalogue import Catalogue, frameworks, show
+from clausegraph.engine.catalogue import Catalogue, frameworks, register_added_frameworks, show
 from clausegraph.engine.crosswalk import crosswalk
 from clausegraph.engine.errors import UserInputError
 from clausegraph.engine.oscal import (OSCAL_VERSION, add_framework, export_assessment_results, export_catalog,
@@ -188,16 +188,17 @@ def _python(code: str) -> str:
 
 def test_third_party_catalog_becomes_a_framework(tmp_path):
     store_dir = tmp_path / "store"
-    opened = f"from clausegraph.engine.store import open_store; s = open_store({str(store_dir)!r}); "
+    opened = (f"from clausegraph.engine.facade import Clausegraph; cg = Clausegraph.open(store_dir={str(store_dir)!r}, "
+              "build='if-missing'); s = cg.store; ")
     # one process adds the catalog; a second one, which never saw it, finds the key in the store
-    assert _python(opened + "from clausegraph.engine.build import build; build(s); "
-                   "from clausegraph.engine.oscal import add_framework; "
+    assert _python(opened + "from clausegraph.engine.oscal import add_framework; "
                    f"a = add_framework(s, path={str(THIRD_PARTY)!r}, key='example-baseline'); "
                    "print(a.provisions, a.assessable)") == "7 5"
     assert _python(opened + "import datetime as dt; from clausegraph.engine.catalogue import show; "
                    "print(show(s, 'Example-Baseline:AC-2(1)', dt.date(2026, 12, 4))['parent']['ref'])"
                    ) == "example-baseline:AC-2"
     s = open_store(store_dir)
+    register_added_frameworks(s)
     fw = {f["key"]: f for f in frameworks(s, AS_OF)}["example-baseline"]
     assert fw["counts"] == {"family": 2, "control": 4, "enhancement": 1}
     d = show(s, "example-baseline:AC-1", AS_OF)
