@@ -160,3 +160,15 @@ class System:
     def as_dict(self) -> Item:
         return {"id": self.id, "name": self.name, "roles": self.roles, "use_cases": self.use_cases,
                 "lifecycle": self.lifecycle, "tier": self.tier, "gpai": self.gpai}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A provision an answer rests on: its reference, title and the link to its official text."""
+
+    ref: str
+    title: str
+    source: str | None
+
+    def as_dict(self) -> Item:
+        return {"ref": self.ref, "title": self.title, "source": self.source}

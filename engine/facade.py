@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from . import cache
-from .answers import (Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult,
+from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult,
                       OscalDocument, Plan, ProvisionAnswer, StatementOfApplicability, System, SystemClassification,
                       Trace)
-from .errors import NotFoundError, UserInputError
+from .errors import ClausegraphError, NotFoundError, UserInputError
 from .store import QueryResult, Store
 
 T = TypeVar("T")
@@ -173,6 +173,30 @@ class Clausegraph:
     def resolve(self, *, ref: str) -> str:
         """The canonical reference of ``ref`` (aliases accepted); unknown: 404 with suggestions."""
         return str(self.catalogue().resolve(ref).ref)
+
+    def cite(self, *, refs: Iterable[str]) -> list[Citation]:
+        """The citations (reference, title, source link) of the known provisions among ``refs``, in order."""
+        from . import queries as q
+
+        cat, iris = self.catalogue(), {}
+        for text in refs:
+            try:
+                info = cat.resolve(text)
+            except (ClausegraphError, ValueError, KeyError):
+                continue   # not a provision reference (an id, a condition): nothing to cite
+            iris.setdefault(info.iri, str(info.ref))
+        if not iris:
+            return []
+        key = ("cite", tuple(iris))
+
+        def compute() -> list[Citation]:
+            rows = self.store.select(q.render("provision-sources", targets=q.values("p", list(iris)))).rows
+            found = {r["p"].value: r for r in rows}
+            return [Citation(ref=ref, title=found[i]["title"].value if i in found and "title" in found[i] else "",
+                             source=found[i]["source"].value if i in found and "source" in found[i] else None)
+                    for i, ref in iris.items()]
+
+        return self._memo(key, compute)
 
     def catalogue(self):
         """The indexed catalogue view (provisions, titles, hierarchy) of the store."""

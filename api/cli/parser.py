@@ -45,6 +45,13 @@ def _as_of_option(p: argparse.ArgumentParser) -> None:
                    help="answer for the text in force on this date (default: today)")
 
 
+def _limit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
+                   help="seconds a SPARQL query may run before it is stopped (503); default 30")
+    p.add_argument("--max-rows", type=int, default=10000, metavar="N",
+                   help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
+
+
 def _register_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS_TABLE) -> None:
     """The options of every command that answers from organisation data."""
     p.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
@@ -203,10 +210,7 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sp.add_argument("--register", metavar="PATH", help="organisation register to load")
-    sp.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
-                    help="seconds a SPARQL query may run before it is stopped (503); default 30")
-    sp.add_argument("--max-rows", type=int, default=10000, metavar="N",
-                    help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
+    _limit_options(sp)
     sp.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (1 MiB)")
     sp.add_argument("--update-token", default=os.environ.get("CLAUSEGRAPH_UPDATE_TOKEN"), metavar="TOKEN",
                     help="enable SPARQL Update and Graph Store writes for this bearer token "
@@ -215,5 +219,11 @@ def make_parser() -> argparse.ArgumentParser:
                     "default *)")
     sp.add_argument("--no-cors", action="store_true", help="turn CORS off")
     sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default min(4, CPUs))")
+    _store_options(sp)
+
+    sp = add("mcp", server.cmd_mcp, "serve the graph to AI assistants over the Model Context Protocol (stdio)")
+    sp.add_argument("--register", metavar="PATH", help="organisation register to load")
+    _limit_options(sp)
+    sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default 1)")
     _store_options(sp)
     return p
