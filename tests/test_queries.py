@@ -124,7 +124,7 @@ def test_coverage_edges(store, day, via, expected):
 def test_framework_keys_and_info(store):
     assert {r["key"] for r in run(store, "framework-keys")} == {"iso42001", "euaiact"}
     info = run(store, "framework-info", framework=q.iri("https://w3id.org/clausegraph/id/iso42001"))
-    assert info == [{"key": "iso42001", "title": "ISO 42001", "version": "2023"}]
+    assert info == [{"key": "iso42001", "title": "ISO 42001", "version": "2023", "source": "https://example.org/iso42001"}]
 
 
 @pytest.mark.parametrize("key,day,expected", [
