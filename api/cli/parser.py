@@ -8,7 +8,7 @@ import os
 from typing import Callable, Sequence
 
 from ...engine.resources import version
-from . import graph, org, oscal, server
+from . import graph, org, oscal, records, server
 
 FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
@@ -130,6 +130,9 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("ref", nargs="?", help="a provision reference (forward trace)")
     sp.add_argument("--control", metavar="ID", help="trace a control back to every provision it serves")
     sp.add_argument("--evidence", metavar="ID", help="trace a piece of evidence back")
+    sp.add_argument("--finding", metavar="ID", help="trace a finding back to its provisions, actions and evidence")
+    sp.add_argument("--action", metavar="ID", help="trace a corrective action back to its findings and provisions")
+    sp.add_argument("--decision", metavar="ID", help="trace a gate decision to its system and basis assessments")
     _register_options(sp)
 
     sp = add("gaps", org.cmd_gaps, "what a target framework still needs, ordered by importance")
@@ -145,6 +148,22 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--control", metavar="ID", help="remove this control (or treat it as failed)")
     sp.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="look at coverage on this future date")
     sp.add_argument("--direct-only", action="store_true", help="ignore coverage through mappings")
+    sp.add_argument("--incident", metavar="ID", help="the systems, provisions and open findings an incident touches")
+    _register_options(sp)
+
+    sp = add("readiness", records.cmd_readiness, "ISO/IEC 42001 audit readiness: per clause 4-10 and Annex A "
+             "control, the records that show it operates and what is missing")
+    sp.add_argument("--clauses-only", action="store_true", help="only clauses 4-10 (not the Annex A controls)")
+    _register_options(sp)
+
+    sp = add("incidents", records.cmd_incidents, "incidents with their EU AI Act Art. 73 deadlines (days left / late)")
+    _register_options(sp)
+
+    sp = add("findings", records.cmd_findings, "open findings and corrective actions (overdue first)")
+    _register_options(sp)
+
+    sp = add("decisions", records.cmd_decisions, "gate decisions per system (design, pre-deployment, change, retirement)")
+    sp.add_argument("--system", metavar="ID", help="only this system's decisions")
     _register_options(sp)
 
     sp = add("plan", org.cmd_plan, "which controls or provisions close the most open provisions (greedy set cover)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
 from .readers import Table, read_any
+from .records import records_ntriples
 from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
 
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -100,10 +101,11 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
             for col in SCHEMA[name]:
                 value = cells.get(col.name, "")
                 if col.kind == "ids" and value and col.target:
+                    targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
                     for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
-                        if ref_id not in ids.get(col.target, set()):
-                            problems.add(f"unknown {col.target[:-1] if col.target != 'evidence' else 'evidence'} "
-                                         f"id {ref_id!r}", table.file, row.number, col.name)
+                        if not any(ref_id in ids.get(t, set()) for t in targets):
+                            problems.add(f"unknown {_record_noun(targets)} id {ref_id!r}", table.file, row.number,
+                                         col.name)
                 elif col.kind == "usecases" and value:
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
@@ -121,6 +123,12 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
                 digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
+
+
+def _record_noun(targets: list[str]) -> str:
+    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
+    nouns = [t if t == "evidence" else t[:-1] for t in targets]
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
@@ -357,4 +365,5 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
         add(n, "decisionFor", f"<{ref.iri}>")
         add(n, "applicable", boolean(d["applicable"]))
         add(n, "justificationText", _lit(d["justification"]))
+    out += records_ntriples(t, _lit)
     return "\n".join(out) + "\n"
