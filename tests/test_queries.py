@@ -121,6 +121,25 @@ def test_coverage_edges(store, day, via, expected):
     assert {(r["r"], r["p"], r["rel"], r["cid"], r["status"], r.get("eid")) for r in rows} == expected
 
 
+def test_framework_keys_and_info(store):
+    assert {r["key"] for r in run(store, "framework-keys")} == {"iso42001", "euaiact"}
+    info = run(store, "framework-info", framework=q.iri("https://w3id.org/clausegraph/id/iso42001"))
+    assert info == [{"key": "iso42001", "title": "ISO 42001", "version": "2023", "source": "https://example.org/iso42001"}]
+
+
+@pytest.mark.parametrize("key,day,expected", [
+    ("iso42001", dt.date(2026, 1, 1), {("A.6", None, False, None), ("A.6.2.8", I + "A.6", True, "Keep logs.")}),
+    ("euaiact", dt.date(2026, 1, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None)}),
+    # Art. 4a enters into force on 2026-07-27
+    ("euaiact", dt.date(2026, 8, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None),
+                                      ("Art. 4a", None, False, None)}),
+])
+def test_framework_provisions(store, key, day, expected):
+    rows = run(store, "framework-provisions", framework=q.iri(f"https://w3id.org/clausegraph/id/{key}"),
+               as_of=q.date(day))
+    assert {(r["notation"], r.get("parent"), r["assessable"], r.get("summary")) for r in rows} == expected
+
+
 def test_provision_sources(store):
     """A provision's own source link, else its framework's, else none; provisions not asked for are left out."""
     rows = run(store, "provision-sources", targets=q.values("p", [E + "art-12", I + "A.6.2.8", E + "art-12-1"]))
@@ -217,7 +236,8 @@ def test_every_query_has_a_title_and_a_test():
               "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
               "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
-              "systems", "classification-rules", "controls", "soa", "coverage"}
+              "systems", "classification-rules", "controls", "soa", "coverage", "framework-keys", "framework-info",
+              "framework-provisions"}
     assert names == tested
     assert all(n.title and n.description for n in q.all_queries().values())
 
