@@ -127,8 +127,7 @@ class Classifier:
 
     @cached_property
     def _sections(self) -> dict[str, str]:
-        rows = self.store.select(q.PREFIXES + """SELECT ?code ?section ?eff WHERE {
-            ?l a cg:AnnexIListing ; cg:productCode ?code ; cg:annexISection ?section ; cg:effectiveFrom ?eff }""").rows
+        rows = self.store.select(q.render("annex-i-sections")).rows
         best: dict[str, tuple[dt.date, str]] = {}
         for r in rows:
             eff = r["eff"].py
@@ -347,10 +346,7 @@ class Classifier:
                 "obligations": out}
 
     def act_version(self) -> str:
-        rows = self.store.select(q.PREFIXES + f"""SELECT ?title ?from ?status WHERE {{
-            ?a a cg:Amendment ; dcterms:title ?title ; cg:inForceFrom ?from .
-            OPTIONAL {{ ?a cg:verificationStatus ?status }}
-            FILTER(?from <= {q.date(self.as_of)}) }} ORDER BY ?from""").rows
+        rows = self.store.select(q.render("amendments-in-force", as_of=q.date(self.as_of))).rows
         if not rows:
             return "Regulation (EU) 2024/1689 as adopted (OJ L, 12.7.2024)"
         parts = [f"{r['title'].value} (in force {r['from'].value}"
@@ -425,7 +421,6 @@ def reportable_under(applicable: dict[str, str | None], paragraph: str, due: str
 def _serious_incidents(store: Store) -> dict[str, list[tuple[str, str, str]]]:
     """system IRI -> (incident IRI, reporting deadline, Art. 73 paragraph setting it) for serious incidents."""
     out: dict[str, list[tuple[str, str, str]]] = {}
-    for r in store.select(q.PREFIXES + """SELECT ?s ?i ?due ?para WHERE { ?i cg:aboutSystem ?s ;
-            cg:reportDueOn ?due ; cg:deadlineSetBy ?para . }""").rows:
+    for r in store.select(q.render("serious-incidents")).rows:
         out.setdefault(r["s"].value, []).append((r["i"].value, r["due"].value, r["para"].value))
     return out

@@ -57,7 +57,9 @@ def bundled_provisions() -> frozenset[str]:
 
     store = open_store()
     build(store, include_mappings=False)
-    rows = store.select("SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/clausegraph/ontology#Provision> }").rows
+    from .. import queries as q
+
+    rows = store.select(q.render("provisions")).rows
     return frozenset(r["p"].value for r in rows)
 
 
