@@ -6,25 +6,24 @@ problems, so an import is all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import ProblemCollector, UserInputError
-from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
+from ..refs import CONDITION_NS, parse_ref
 from .readers import Table, read_any
-from .records import records_ntriples
-from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
+from .rdf import to_ntriples
+from .schema import ART50_CASES, BOOL, MAX_CELL, SCHEMA, SINGLE_ID, Column, use_case_iri
 
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 SHA_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 FORMULA_RE = re.compile(r"^(?:[=+@\t\r]|-[^\s\d.])")
-BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "": False}
-USE_CASE_RE = re.compile(r"^(?:annex-iii-(\d)([a-h]?)|art5-1([a-h]{1,2})|(art50-[a-z-]+))$")
-ART50_CASES = ("art50-interaction", "art50-synthetic-content", "art50-emotion-recognition",
-               "art50-biometric-categorisation", "art50-deepfake", "art50-public-interest-text")
 #: Annex I Union harmonisation legislation by register code: (Annex I section as adopted, act)
 ANNEX_I_PRODUCTS = {
     "machinery": "A", "toys": "A", "recreational-craft": "A", "lifts": "A", "atex": "A", "radio-equipment": "A",
@@ -63,29 +62,26 @@ def bundled_provisions() -> frozenset[str]:
     return frozenset(r["p"].value for r in rows)
 
 
-def use_case_iri(code: str) -> str | None:
-    """The provision or condition a register use-case code names (None if the code is unknown)."""
-    m = USE_CASE_RE.match(code)
-    if not m:
-        return None
-    annex_area, annex_letter, art5_letter, art50 = m.groups()
-    if annex_area:
-        return Ref("euaiact", f"Annex III {annex_area}" + (f"({annex_letter})" if annex_letter else "")).iri
-    if art5_letter:
-        return Ref("euaiact", f"Art. 5(1)({art5_letter})").iri
-    return CONDITION_NS + art50 if art50 in ART50_CASES else None
-
-
-def _lit(v: str) -> str:
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
-
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of short-lived strings and dicts are made (none form cycles):
+    a full collection every few hundred thousand allocations would cost ~30% of a large import."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def load_register(path: str | Path, known_provisions: frozenset[str] | None = None) -> RegisterData:
     """Read, validate and convert a register; raises UserInputError listing every problem."""
-    path = Path(path)
+    with _gc_paused():
+        return _load_register(Path(path), known_provisions)
+
+
+def _load_register(path: Path, known_provisions: frozenset[str] | None) -> RegisterData:
     problems = ProblemCollector()
     tables, base = read_any(path, problems)
     known = known_provisions if known_provisions is not None else bundled_provisions()
@@ -97,26 +93,34 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
         checked[name] = _check_table(name, table, problems)
         if any(c.name == "id" for c in SCHEMA[name]):
             ids[name] = {r["id"] for r in checked[name] if r.get("id")}
-    # cross-file references
+    # cross-file references (a reference's verdict is computed once per distinct text)
+    ref_memo: dict[tuple[str, str], list[str]] = {}
     for name, table in tables.items():
+        linked = [c for c in SCHEMA[name] if (c.kind == "ids" and c.target) or c.kind in ("usecases", "refs", "annexa")]
         for row, cells in zip(table.rows, checked[name]):
-            for col in SCHEMA[name]:
+            for col in linked:
                 value = cells.get(col.name, "")
-                if col.kind == "ids" and value and col.target:
+                if not value:
+                    continue
+                if col.kind == "ids":
                     targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
                     for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
                         if not any(ref_id in ids.get(t, set()) for t in targets):
                             problems.add(f"unknown {_record_noun(targets)} id {ref_id!r}", table.file, row.number,
                                          col.name)
-                elif col.kind == "usecases" and value:
+                elif col.kind == "usecases":
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
                         if iri and not iri.startswith(CONDITION_NS) and iri not in known:
                             problems.add(f"unknown use-case code {code!r}: the EU AI Act has no such point",
                                          table.file, row.number, col.name)
-                elif col.kind in ("refs", "annexa") and value:
+                else:
                     for text in [v.strip() for v in value.split(";") if v.strip()]:
-                        _check_ref(text, col, known, problems, table.file, row.number)
+                        key = (col.kind, text)
+                        if key not in ref_memo:
+                            ref_memo[key] = _ref_problems(text, col, known)
+                        for message in ref_memo[key]:
+                            problems.add(message, table.file, row.number, col.name)
     digests: dict[str, str | None] = {}
     if "evidence" in tables:
         for row, cells in zip(tables["evidence"].rows, checked["evidence"]):
@@ -124,7 +128,7 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
             if loc and not re.match(r"^[a-z][a-z0-9+.-]*://", loc):
                 digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
-    return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
+    return RegisterData(checked, to_ntriples(checked, digests), str(path), digests)
 
 
 def _record_noun(targets: list[str]) -> str:
@@ -133,18 +137,18 @@ def _record_noun(targets: list[str]) -> str:
     return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
-def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
-               row: int) -> None:
+def _ref_problems(text: str, col: Column, known: frozenset[str]) -> list[str]:
+    """What is wrong with one reference in a refs or annexa cell (empty when nothing is)."""
     try:
         ref = parse_ref(text)
     except UserInputError as exc:
-        problems.add(exc.message, file, row, col.name)
-        return
+        return [exc.message]
     if ref.iri not in known:
-        problems.add(f"unknown provision {ref}", file, row, col.name)
-    elif col.kind == "annexa" and not (ref.key in ("iso42001", "iso27001") and ref.id.startswith("A.")
-                                       and ref.id.count(".") >= 2):
-        problems.add(f"{ref} is not an ISO/IEC 42001 or 27001 Annex A control", file, row, col.name)
+        return [f"unknown provision {ref}"]
+    if col.kind == "annexa" and not (ref.key in ("iso42001", "iso27001") and ref.id.startswith("A.")
+                                     and ref.id.count(".") >= 2):
+        return [f"{ref} is not an ISO/IEC 42001 or 27001 Annex A control"]
+    return []
 
 
 def _digest(base: Path, location: str, problems: ProblemCollector, file: str, row: int) -> str | None:
@@ -171,22 +175,33 @@ def _check_table(name: str, table: Table, problems: ProblemCollector) -> list[di
     for col in schema.values():
         if col.required and col.name not in table.columns:
             problems.add(f"missing required column {col.name!r}", table.file, 1, col.name)
+    present = set(table.columns)
+    plan = [(cname, col, col.required, cname in present, col.kind in _MEMO_KINDS) for cname, col in schema.items()]
+    memo: dict[tuple[str, str], str | None] = {}   # verdicts of enum, date, bool ... cells, per distinct value
     seen: dict[str, int] = {}
     out = []
     for row in table.rows:
         cells = {}
-        for cname, col in schema.items():
-            raw = row.cells.get(cname, "")
-            value = raw.strip()
+        get = row.cells.get
+        for cname, col, required, in_file, memoised in plan:
+            raw = get(cname, "")
+            value = raw.strip() if raw else ""
             if len(raw) > MAX_CELL:
                 problems.add(f"cell too long ({len(raw)} characters; at most {MAX_CELL})", table.file, row.number,
                              cname)
                 continue
-            if col.required and not value:
-                if cname in table.columns:
-                    problems.add(f"{cname} is required", table.file, row.number, cname)
-                continue
-            if value:
+            if not value:
+                if required:
+                    if in_file:
+                        problems.add(f"{cname} is required", table.file, row.number, cname)
+                    continue
+            elif memoised:
+                key = (cname, value)
+                err = memo[key] if key in memo else memo.setdefault(key, _check_value(name, col, value))
+                if err:
+                    problems.add(err, table.file, row.number, cname)
+                    continue
+            else:
                 err = _check_value(name, col, value)
                 if err:
                     problems.add(err, table.file, row.number, cname)
@@ -201,6 +216,11 @@ def _check_table(name: str, table: Table, problems: ProblemCollector) -> list[di
     return out
 
 
+#: value kinds whose few distinct values repeat across rows: each distinct value is checked once per table
+_MEMO_KINDS = frozenset({"date", "bool", "int1_5", "float", "enum", "enums", "usecases", "product", "ids"})
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _check_value(table: str, col: Column, value: str) -> str | None:
     k = col.kind
     if k == "text":
@@ -212,7 +232,7 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
     if k == "date":
         try:
             dt.date.fromisoformat(value)
-            return None if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "expected a date YYYY-MM-DD"
+            return None if DATE_RE.fullmatch(value) else "expected a date YYYY-MM-DD"
         except ValueError:
             return f"expected a date YYYY-MM-DD, got {value!r}"
     if k == "bool":
@@ -250,130 +270,3 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
             return "starts like a spreadsheet formula (=, +, -, @)"
         return None
     return None  # refs and annexa are checked against the catalogue later
-
-
-# ---------------------------------------------------------------- RDF
-
-ROLE_IRI = {"provider": "Provider", "deployer": "Deployer", "importer": "Importer", "distributor": "Distributor",
-            "authorised-representative": "AuthorisedRepresentative"}
-
-
-#: boolean columns of systems.csv and the property each becomes (read by engine/queries/systems.rq)
-SYSTEM_FLAGS = (("third_party_conformity", "thirdPartyConformity"), ("profiling", "profiling"),
-                ("gpai_model", "gpaiModel"), ("public_body", "publicBody"), ("personal_data", "personalData"),
-                ("bias_special_data", "biasSpecialData"), ("established_outside_eu", "establishedOutsideEu"),
-                ("open_source", "openSource"), ("public_authority", "publicAuthority"),
-                ("workplace", "workplace"), ("gpai_designated", "gpaiDesignated"))
-
-
-def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | None]) -> str:
-    cg = ONTOLOGY_NS
-    a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    org = f"<{ORG_NS}organisation>"
-    out = [f"{org} {a} <{cg}Organisation> ."]
-
-    def node(kind: str, ident: str) -> str:
-        return f"<{ORG_NS}{kind}/{ident}>"
-
-    def add(s: str, p: str, o: str) -> None:
-        out.append(f"{s} <{cg}{p}> {o} .")
-
-    def boolean(v: str) -> str:
-        return f'"{"true" if BOOL.get(v.lower(), False) else "false"}"^^<{XSD}boolean>'
-
-    def date(v: str) -> str:
-        return f'"{v}"^^<{XSD}date>'
-
-    def entity(kind: str, cls: str, ident: str, name: str | None = None) -> str:
-        """Type, register membership, identifier (and name) of one register row's node."""
-        n = node(kind, ident)
-        out.append(f"{n} {a} <{cg}{cls}> .")
-        add(n, "inRegister", org)
-        add(n, "identifier", _lit(ident))
-        if name is not None:
-            add(n, "name", _lit(name))
-        return n
-
-    def id_list(cell: str) -> list[str]:
-        return sorted({x.strip() for x in cell.split(";") if x.strip()})
-
-    for s in t.get("systems", []):
-        n = entity("system", "AISystem", s["id"], s["name"])
-        add(n, "owner", _lit(s["owner"]))
-        if s.get("purpose"):
-            add(n, "purpose", _lit(s["purpose"]))
-        for role in id_list(s.get("role", "")):
-            add(n, "hasRole", f"<{cg}{ROLE_IRI[role]}>")
-        if s.get("lifecycle"):
-            add(n, "lifecycle", _lit(s["lifecycle"]))
-        for code in id_list(s.get("use_cases", "")):
-            add(n, "useCase", f"<{use_case_iri(code)}>")
-            add(n, "useCaseCode", _lit(code))
-        if s.get("annex_i_product"):
-            add(n, "annexIProduct", _lit(s["annex_i_product"]))
-        if s.get("art6_3_exemption"):
-            add(n, "art6Exemption", _lit(s["art6_3_exemption"]))
-        if s.get("training_flops"):
-            add(n, "trainingFlops", f'"{float(s["training_flops"]):e}"^^<{XSD}double>')
-        for reason in id_list(s.get("provider_by", "")):
-            add(n, "providerBy", _lit(reason))
-        for col, prop in SYSTEM_FLAGS:
-            add(n, prop, boolean(s.get(col, "")))
-    for c in t.get("controls", []):
-        n = entity("control", "Control", c["id"], c["title"])
-        add(n, "owner", _lit(c["owner"]))
-        add(n, "status", _lit(c["status"]))
-        if c.get("description"):
-            add(n, "description", _lit(c["description"]))
-        for ref in sorted({parse_ref(r).iri for r in c.get("implements", "").split(";") if r.strip()}):
-            add(n, "implements", f"<{ref}>")
-        for sid in id_list(c.get("systems", "")):
-            add(n, "appliesToSystem", node("system", sid))
-    for e in t.get("evidence", []):
-        n = entity("evidence", "Evidence", e["id"], e["title"])
-        add(n, "location", _lit(e["location"]))
-        add(n, "collectedOn", date(e["collected_on"]))
-        if e.get("valid_until"):
-            add(n, "validUntil", date(e["valid_until"]))
-        if e.get("kind"):
-            add(n, "evidenceKind", _lit(e["kind"]))
-        if e.get("sha256"):
-            add(n, "sha256", _lit(e["sha256"].lower()))
-        if digests.get(e["id"]):
-            add(n, "computedSha256", _lit(digests[e["id"]] or ""))
-        for cid in id_list(e["supports"]):
-            add(n, "supports", node("control", cid))
-    for r in t.get("risks", []):
-        n = entity("risk", "Risk", r["id"], r["title"])
-        add(n, "aboutSystem", node("system", r["system"]))
-        add(n, "owner", _lit(r["owner"]))
-        add(n, "treatment", _lit(r["treatment"]))
-        for col, prop in (("source", "riskSource"), ("status", "status"),
-                          ("acceptance_rationale", "acceptanceRationale")):
-            if r.get(col):
-                add(n, prop, _lit(r[col]))
-        for col, prop in (("likelihood", "likelihood"), ("severity", "severity")):
-            if r.get(col):
-                add(n, prop, f'"{int(r[col])}"^^<{XSD}integer>')
-        for cid in id_list(r.get("controls", "")):
-            add(n, "treatedBy", node("control", cid))
-    for s in t.get("assessments", []):
-        n = entity("assessment", "Assessment", s["id"])
-        add(n, "aboutSystem", node("system", s["system"]))
-        add(n, "assessmentKind", _lit(s["kind"]))
-        add(n, "assessedOn", date(s["date"]))
-        add(n, "owner", _lit(s["owner"]))
-        if s.get("location"):
-            add(n, "location", _lit(s["location"]))
-        if s.get("valid_until"):
-            add(n, "validUntil", date(s["valid_until"]))
-    for d in t.get("applicability", []):
-        ref = parse_ref(d["ref"])
-        n = f"<{ORG_NS}soa/{ref.key}/{ref.id}>"
-        out.append(f"{n} {a} <{cg}ApplicabilityDecision> .")
-        add(n, "inRegister", org)
-        add(n, "decisionFor", f"<{ref.iri}>")
-        add(n, "applicable", boolean(d["applicable"]))
-        add(n, "justificationText", _lit(d["justification"]))
-    out += records_ntriples(t, _lit)
-    return "\n".join(out) + "\n"

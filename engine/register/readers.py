@@ -72,13 +72,16 @@ def read_csv_folder(folder: Path, problems: ProblemCollector) -> dict[str, Table
             continue
         header = [h.strip() for h in records[0]]
         rows = []
+        width = len(header)
         for i, rec in enumerate(records[1:], start=2):
-            if not any(c.strip() for c in rec):
+            if not "".join(rec).strip():   # a blank row
                 continue
-            if len(rec) > len(header):
-                problems.add(f"{len(rec)} cells but the header has {len(header)}", path.name, i)
-                continue
-            rows.append(Row(i, {h: (rec[j] if j < len(rec) else "") for j, h in enumerate(header)}))
+            if len(rec) != width:
+                if len(rec) > width:
+                    problems.add(f"{len(rec)} cells but the header has {width}", path.name, i)
+                    continue
+                rec = rec + [""] * (width - len(rec))
+            rows.append(Row(i, dict(zip(header, rec))))
         tables[name] = Table(path.name, header, rows)
     return tables
 

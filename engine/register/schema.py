@@ -1,7 +1,11 @@
 """The register format (docs/register.md): files, columns, required columns and value types."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from ..refs import CONDITION_NS, Ref
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,23 @@ SINGLE_ID = {("risks", "system"), ("assessments", "system"), ("decisions", "syst
 #: the optional files recording how the management system runs (ISO/IEC 42001 clauses 8-10, EU AI Act Art. 73)
 RECORD_FILES = ("decisions", "incidents", "findings", "actions", "audits", "reviews", "suppliers")
 MAX_CELL = 10_000
+
+#: truthy and falsy spellings of a bool cell
+BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False, "": False}
+USE_CASE_RE = re.compile(r"^(?:annex-iii-(\d)([a-h]?)|art5-1([a-h]{1,2})|(art50-[a-z-]+))$")
+ART50_CASES = ("art50-interaction", "art50-synthetic-content", "art50-emotion-recognition",
+               "art50-biometric-categorisation", "art50-deepfake", "art50-public-interest-text")
+
+
+@lru_cache(maxsize=4096)
+def use_case_iri(code: str) -> str | None:
+    """The provision or condition a register use-case code names (None if the code is unknown)."""
+    m = USE_CASE_RE.match(code)
+    if not m:
+        return None
+    annex_area, annex_letter, art5_letter, art50 = m.groups()
+    if annex_area:
+        return Ref("euaiact", f"Annex III {annex_area}" + (f"({annex_letter})" if annex_letter else "")).iri
+    if art5_letter:
+        return Ref("euaiact", f"Art. 5(1)({art5_letter})").iri
+    return CONDITION_NS + art50 if art50 in ART50_CASES else None
