@@ -1,5 +1,5 @@
-"""The web application: the web page (api/pages.py, templates and static files under api/web/), SPARQL 1.1 Protocol + Graph Store Protocol (api/sparql.py), JSON routes
-(api/rest.py), one error shape (api/errors.py), limits (api/worker.py) and settings (api/settings.py).
+"""The web application: the web page (api/pages.py, templates and static files under api/web/), SPARQL 1.1
+Protocol + Graph Store Protocol (api/sparql.py), JSON routes (api/rest.py), one error shape (api/errors.py), limits (api/worker.py) and settings (api/settings.py).
 
 ``create_app(store, settings)`` builds the app; ``serve(store, host, port, settings)`` runs it with uvicorn
 until SIGINT/SIGTERM. Handlers that block are sync (thread pool); queries run in killable worker processes.
@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from ..engine.facade import Clausegraph
 from ..engine.store import Store
 from . import errors as api_errors
 from .settings import Settings
@@ -50,24 +51,16 @@ class AccessLog:
                             f"?{qs}" if qs else "", status[0], (time.perf_counter() - start) * 1000)
 
 
-def _load_register(store: Store, path: str) -> None:
-    from ..engine.build import REGISTER_GRAPH
-    from ..engine.register import load_register
-
-    data = load_register(path)
-    store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
-
-
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The FastAPI application over ``store`` (see docs/api.md)."""
     from . import pages, rest, sparql
 
     settings = settings or Settings()
     backend = sparql.make_backend(store, settings)
+    facade = Clausegraph(backend.store)   # the embedded backend may serve a copy of an in-memory store
     if settings.register_path:
-        _load_register(backend.store, settings.register_path)
-        if isinstance(backend, sparql.EmbeddedBackend):
-            backend.written()
+        facade.import_register(path=settings.register_path)
+        backend.written()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -80,6 +73,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                               "shape: `{error, message, problems[, suggestions]}`.")
     app.state.settings = settings
     app.state.backend = backend
+    app.state.facade = facade
     api_errors.install(app)
 
     app.add_middleware(AccessLog)

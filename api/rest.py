@@ -1,12 +1,14 @@
 """JSON routes (``/api/...``): thin wrappers over the same engine functions the CLI calls.
 
-A handler only parses parameters, calls one engine function and pages its result; it never computes an
-answer. Every list is paginated the same way (``limit``/``offset``, with ``total``).
+A handler only parses parameters, calls one facade method (:class:`clausegraph.engine.Clausegraph`) and pages
+its result; it never computes an answer. Every list is paginated the same way (``limit``/``offset``, with
+``total``).
 
 Routes: frameworks, provisions/{ref}, crosswalk, systems, systems/{id}/classification, coverage, gaps,
 trace, impact, validation, soa. Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
-``store: Store = Depends(get_store)`` parameter, ``as_of: dt.date | None`` defaulting to today, list results
-returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses (the app renders them).
+``cg: Clausegraph = Depends(get_facade)`` parameter, ``as_of: dt.date | None`` passed on as it is (the facade
+defaults it), list results returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses
+(the app renders them).
 """
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from ..engine.errors import NotFoundError
-from ..engine.store import Store
+from ..engine.facade import Clausegraph
 
 router = APIRouter(prefix="/api", tags=["rest"])
 
@@ -43,8 +44,8 @@ class ErrorBody(BaseModel):
 ERRORS = {s: {"model": ErrorBody} for s in (400, 404, 406, 500, 503)}
 
 
-def get_store(request: Request) -> Store:
-    return request.app.state.backend.store
+def get_facade(request: Request) -> Clausegraph:
+    return request.app.state.facade
 
 
 def Limit() -> Any:  # noqa: N802 - reads like a type in signatures
@@ -66,10 +67,8 @@ def page(items: list, limit: int, offset: int) -> dict:
 @router.get("/frameworks", response_model=Page, responses=ERRORS, summary="Frameworks and provision counts",
             description="Each framework with the number of provisions per kind in force on `as_of`.")
 def frameworks_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
-                     store: Store = Depends(get_store)) -> dict:
-    from ..engine.catalogue import frameworks
-
-    return page(frameworks(store, as_of or dt.date.today()), limit, offset)
+                     cg: Clausegraph = Depends(get_facade)) -> dict:
+    return page(cg.frameworks(as_of=as_of), limit, offset)
 
 
 @router.get("/provisions/{ref:path}", responses=ERRORS, summary="One provision",
@@ -77,10 +76,8 @@ def frameworks_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offse
                         "summary, parent, children, dates, obligations, mappings. Unknown references answer 404 "
                         "with `suggestions`.")
 def provision_route(ref: str = Path(..., description="a reference such as `euaiact:Art. 26(1)`"),
-                    as_of: dt.date | None = AsOf(), store: Store = Depends(get_store)) -> dict:
-    from ..engine.catalogue import show
-
-    return show(store, ref, as_of or dt.date.today())
+                    as_of: dt.date | None = AsOf(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.show(ref=ref, as_of=as_of))
 
 
 @router.get("/crosswalk", response_model=Page, responses=ERRORS, summary="Crosswalk between two frameworks",
@@ -90,46 +87,27 @@ def crosswalk_route(from_: str = Query(..., alias="from", description="framework
                     to: str = Query(..., description="framework key, e.g. iso42001"),
                     inferred: bool = Query(False, description="include mappings derived by chaining"),
                     min_strength: int = Query(1, ge=1, le=10, description="lowest strength kept"),
-                    limit: int = Limit(), offset: int = Offset(), store: Store = Depends(get_store)) -> dict:
-    from ..engine.crosswalk import crosswalk
+                    limit: int = Limit(), offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
     from ..engine.mappings.sssom import as_json
 
-    rows = [{**as_json(m), "target": m.target} for m in crosswalk(store, from_, to, inferred, min_strength)]
+    rows = [{**as_json(m), "target": m.target}
+            for m in cg.crosswalk(from_key=from_, to_key=to, inferred=inferred, min_strength=min_strength)]
     return page(rows, limit, offset)
-
-
-def _register_loaded(store: Store) -> None:
-    from ..engine.build import REGISTER_GRAPH
-
-    if REGISTER_GRAPH not in store.graphs():
-        raise NotFoundError("no register is loaded in the store (start the server with a register, or "
-                            "'clausegraph import' one into the store)")
 
 
 @router.get("/systems", response_model=Page, responses=ERRORS, summary="AI systems of the register",
             description="The register's AI systems with their EU AI Act tier on `as_of`.")
 def systems_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
-                  store: Store = Depends(get_store)) -> dict:
-    from ..engine.classify import classify, read_systems
-
-    _register_loaded(store)
-    doc = classify(store, as_of or dt.date.today())
-    tiers = {s["id"]: s for s in doc["systems"]}
-    items = [{"id": s.id, "name": s.name, "roles": sorted(s.roles), "use_cases": sorted(s.use_cases),
-              "lifecycle": s.lifecycle, "tier": tiers.get(s.id, {}).get("tier"),
-              "gpai": tiers.get(s.id, {}).get("gpai")} for s in read_systems(store)]
-    return page(items, limit, offset)
+                  cg: Clausegraph = Depends(get_facade)) -> dict:
+    return page([s.as_dict() for s in cg.systems(as_of=as_of)], limit, offset)
 
 
 @router.get("/systems/{system_id}/classification", responses=ERRORS, summary="Classification of one system",
             description="EU AI Act tier, basis and obligations (applicable or upcoming on `as_of`) for one "
                         "register entry; the same contract as `clausegraph classify`.")
 def classification_route(system_id: str, as_of: dt.date | None = AsOf(),
-                         store: Store = Depends(get_store)) -> dict:
-    from ..engine.classify import classify_one
-
-    _register_loaded(store)
-    return classify_one(store, system_id, as_of or dt.date.today())
+                         cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.classify(system=system_id, as_of=as_of))
 
 
 @router.get("/coverage", responses=ERRORS, summary="Coverage of a framework or of one system's obligations",
@@ -140,16 +118,9 @@ def coverage_route(framework: str | None = Query(None, description="framework ke
                    system: str | None = Query(None, description="a system id (its EU AI Act obligations)"),
                    via_mappings: bool = Query(False, description="count coverage through the crosswalks"),
                    as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
-                   store: Store = Depends(get_store)) -> dict:
-    from ..engine.coverage import framework_coverage, system_coverage
-    from ..engine.errors import UserInputError
-
-    _register_loaded(store)
-    if bool(framework) == bool(system):
-        raise UserInputError("give either framework or system")
-    day = as_of or dt.date.today()
-    doc = (system_coverage(store, system, day, via_mappings) if system
-           else framework_coverage(store, framework, day, via_mappings))
+                   cg: Clausegraph = Depends(get_facade)) -> dict:
+    cg.require_register()
+    doc = cg.coverage(framework=framework, system=system, via_mappings=via_mappings, as_of=as_of)
     return {**doc, "provisions": page(doc["provisions"], limit, offset)}
 
 
@@ -160,12 +131,8 @@ def gaps_route(target: str = Query(..., description="framework key"),
                assume_complete: bool = Query(False, description="treat all of `from` as implemented"),
                system: str | None = Query(None, description="one system's EU AI Act obligations"),
                as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
-               store: Store = Depends(get_store)) -> dict:
-    from ..engine.gaps import gaps
-
-    if not assume_complete:
-        _register_loaded(store)
-    doc = gaps(store, target, as_of or dt.date.today(), from_, system, assume_complete)
+               cg: Clausegraph = Depends(get_facade)) -> dict:
+    doc = cg.gaps(target=target, from_key=from_, system=system, assume_complete=assume_complete, as_of=as_of)
     return {**doc, "gaps": page(doc["gaps"], limit, offset)}
 
 
@@ -174,17 +141,8 @@ def gaps_route(target: str = Query(..., description="framework key"),
                         "from `control` or `evidence` to every provision it serves. Give exactly one.")
 def trace_route(ref: str | None = Query(None), control: str | None = Query(None),
                 evidence: str | None = Query(None), as_of: dt.date | None = AsOf(),
-                store: Store = Depends(get_store)) -> dict:
-    from ..engine.errors import UserInputError
-    from ..engine.trace import trace_control, trace_evidence, trace_provision
-
-    if len([x for x in (ref, control, evidence) if x]) != 1:
-        raise UserInputError("give exactly one of ref, control, evidence")
-    day = as_of or dt.date.today()
-    if ref:
-        return trace_provision(store, ref, day)
-    _register_loaded(store)
-    return trace_control(store, control, day) if control else trace_evidence(store, evidence, day)
+                cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.trace(ref=ref, control=control, evidence=evidence, as_of=as_of))
 
 
 @router.get("/impact", responses=ERRORS, summary="What loses coverage",
@@ -192,21 +150,17 @@ def trace_route(ref: str | None = Query(None), control: str | None = Query(None)
                         "or `on` a future date, and the systems affected.")
 def impact_route(evidence: str | None = Query(None), control: str | None = Query(None),
                  on: dt.date | None = Query(None), via_mappings: bool = Query(True),
-                 as_of: dt.date | None = AsOf(), store: Store = Depends(get_store)) -> dict:
-    from ..engine.impact import impact
-
-    _register_loaded(store)
-    return impact(store, as_of or dt.date.today(), evidence, control, on, via_mappings)
+                 as_of: dt.date | None = AsOf(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.impact(evidence=evidence, control=control, on=on, via_mappings=via_mappings, as_of=as_of))
 
 
 @router.get("/validation", responses=ERRORS, summary="SHACL validation report",
             description="The organisation data checked against the shapes on `as_of` (`clausegraph validate`).")
 def validation_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
-                     store: Store = Depends(get_store)) -> dict:
-    from ..engine.validate import to_json, validate
+                     cg: Clausegraph = Depends(get_facade)) -> dict:
+    from ..engine.validate import to_json
 
-    _register_loaded(store)
-    doc = to_json(validate(store, as_of or dt.date.today()))
+    doc = to_json(cg.validate(as_of=as_of))
     return {**doc, "findings": page(doc["findings"], limit, offset)}
 
 
@@ -214,10 +168,6 @@ def validation_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offse
             description="ISO/IEC 42001 Annex A controls (and ISO/IEC 27001's with `include_27001`): decision, "
                         "implementing controls, evidence and its validity (`clausegraph soa`).")
 def soa_route(include_27001: bool = Query(False), as_of: dt.date | None = AsOf(), limit: int = Limit(),
-              offset: int = Offset(), store: Store = Depends(get_store)) -> dict:
-    from ..engine.soa import statement_of_applicability
-
-    _register_loaded(store)
-    fws = ("iso42001", "iso27001") if include_27001 else ("iso42001",)
-    doc = statement_of_applicability(store, as_of or dt.date.today(), fws)
+              offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    doc = cg.soa(include_27001=include_27001, as_of=as_of)
     return {**doc, "controls": page(doc["controls"], limit, offset)}

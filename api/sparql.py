@@ -168,6 +168,10 @@ class Backend(ABC):
     def query(self, job: dict, timeout: float) -> tuple[str, bytes, bool]:
         """Run one protocol query job within ``timeout``: (media type, body, truncated)."""
 
+    def written(self) -> None:
+        """After a write made directly on the store: renew what depends on its content."""
+        self.store.touched()
+
     def close(self) -> None:
         pass
 

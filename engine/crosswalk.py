@@ -3,6 +3,7 @@ chaining), oriented from one framework to the other whichever way they are store
 in every framework."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from . import queries as q
@@ -92,3 +93,21 @@ def provision_mappings(store: Store, ref_text: str) -> list[Mapping]:
 
     out.sort(key=lambda m: (m.derived, sort_key(m.object) if m.object else (), m.rationale))
     return [replace(m) for m in out]
+
+
+def sssom_metadata(from_key: str, to_key: str, *, inferred: bool, version: str, day: dt.date) -> dict:
+    """The SSSOM mapping-set metadata of an exported crosswalk from ``from_key`` to ``to_key`` made on ``day``."""
+    from .refs import ID_BASE, ONTOLOGY_NS, framework_base
+
+    fk, tk = normalise_key(from_key), normalise_key(to_key)
+    return {"curie_map": {"cg": ONTOLOGY_NS, "cgagent": ID_BASE + "agent/", fk: framework_base(fk),
+                          tk: framework_base(tk), "semapv": "https://w3id.org/semapv/vocab/",
+                          "skos": "http://www.w3.org/2004/02/skos/core#", "sssom": "https://w3id.org/sssom/"},
+            "mapping_set_id": f"https://w3id.org/clausegraph/mappings/{fk}--{tk}" + ("-inferred" if inferred else ""),
+            "mapping_set_version": version, "license": "https://creativecommons.org/licenses/by/4.0/",
+            "creator_label": ["clausegraph contributors"], "mapping_date": day.isoformat(),
+            "subject_source": ID_BASE + fk, "object_source": ID_BASE + tk,
+            "extension_definitions": [
+                {"slot_name": "strm_relationship", "property": "cg:relationship", "type_hint": "xsd:string"},
+                {"slot_name": "strm_rationale", "property": "cg:rationale", "type_hint": "xsd:string"},
+                {"slot_name": "strm_strength", "property": "cg:strength", "type_hint": "xsd:integer"}]}

@@ -67,3 +67,14 @@ def query_files() -> list[Traversable]:
 
 def read_text(item: Traversable) -> str:
     return item.read_text(encoding="utf-8")
+
+
+def version() -> str:
+    """The installed clausegraph version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("clausegraph")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"

@@ -59,28 +59,3 @@ def table_rows(doc: dict) -> list[list]:
                     "; ".join(f"{e['id']} ({'valid' if e['valid'] else 'not valid'} on {doc['as_of']})" for e in ev),
                     "yes" if any(e["valid"] for e in ev) else "no"])
     return out
-
-
-def to_xlsx(doc: dict, path: str) -> None:
-    """Write the SoA as a workbook (cells that look like formulas are neutralised)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from .render import neutralise
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Statement of Applicability"
-    ws.append([c.replace("_", " ") for c in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in table_rows(doc):
-        ws.append([neutralise(str(v)) for v in row])
-    for col, width in zip("ABCDEFG", (16, 48, 12, 60, 40, 60, 14)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    meta = wb.create_sheet("About")
-    meta.append(["as of", doc["as_of"]])
-    for k, v in doc["summary"].items():
-        meta.append([k, v])
-    wb.save(path)

@@ -364,11 +364,12 @@ def prepare(store: Store, as_of: dt.date) -> None:
     from .build import GRAPH_BASE
     from .classify import classification_ntriples
 
-    marker = getattr(store, "_classified", None)
-    if store.cacheable and marker == (store.generation, as_of):
+    from .cache import recall, remember
+
+    if recall(store, ("classified", as_of)):
         return   # nothing was written since this date's classification was stored
     store.replace_graph(GRAPH_BASE + "classification", classification_ntriples(store, as_of), "ntriples")
-    store._classified = (store.generation, as_of)  # type: ignore[attr-defined]
+    remember(store, ("classified", as_of), True)
 
 
 def validate(store: Store, as_of: dt.date, engine: str = "fast", catalogue: bool = False,

@@ -70,7 +70,7 @@ def test_persistent_store_build_then_query(tmp_path):
 
 def test_help_does_not_import_heavy_modules():
     """--help stays fast: the RDF stack, rich and the web stack are imported lazily."""
-    code = ("import sys; from clausegraph.engine.cli import main\n"
+    code = ("import sys; from clausegraph.api.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('pyoxigraph', 'rdflib', 'rich', 'fastapi', 'pyshacl', 'SPARQLWrapper', 'yaml')"
             " if m in sys.modules]\nprint('HEAVY', heavy)")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from clausegraph.engine.errors import UserInputError
 from clausegraph.engine.register import load_register
 from clausegraph.engine.register.schema import SCHEMA
-from clausegraph.engine.render import to_csv
+from clausegraph.api.render import to_csv
 
 from .conftest import ROOT, run_cli
 

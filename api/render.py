@@ -109,3 +109,28 @@ def print_tree(root: dict, out: TextIO | None = None) -> None:
     add(tree, root)
     out = out or sys.stdout
     Console(file=out, width=None if getattr(out, "isatty", lambda: False)() else 160).print(tree)
+
+
+def soa_xlsx(doc: dict, path: str) -> None:
+    """Write the SoA as a workbook (cells that look like formulas are neutralised)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..engine.soa import COLUMNS, table_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Statement of Applicability"
+    ws.append([c.replace("_", " ") for c in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in table_rows(doc):
+        ws.append([neutralise(str(v)) for v in row])
+    for col, width in zip("ABCDEFG", (16, 48, 12, 60, 40, 60, 14)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    meta = wb.create_sheet("About")
+    meta.append(["as of", doc["as_of"]])
+    for k, v in doc["summary"].items():
+        meta.append([k, v])
+    wb.save(path)

@@ -1,0 +1,6 @@
+"""``python -m clausegraph.api.cli``."""
+import sys
+
+from . import main
+
+sys.exit(main())

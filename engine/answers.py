@@ -1,0 +1,159 @@
+"""The typed answers of the facade (:mod:`clausegraph.engine.facade`).
+
+The question modules return JSON-ready documents; these ``TypedDict`` classes name their shape (they are plain
+dicts at run time, so every door renders them as before). Answers that are not JSON documents are
+dataclasses: :class:`~clausegraph.engine.mappings.sssom.Mapping`, :class:`~clausegraph.engine.validate.Report`,
+:class:`~clausegraph.engine.store.SelectResult` and friends, :class:`ImportResult` and :class:`System` below.
+
+Nested items are ``dict[str, Any]``; their keys are documented in docs/questions.md and docs/cli.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, TypedDict
+
+Item = dict[str, Any]
+
+
+class FrameworkInfo(TypedDict):
+    key: str
+    title: str
+    version: Optional[str]
+    counts: dict[str, int]
+
+
+class ProvisionAnswer(TypedDict, total=False):
+    """``show``: one provision (EU AI Act provisions add ``applies_from``, ``application``, ``addressees``,
+    ``applicability``)."""
+
+    ref: str
+    iri: str
+    title: str
+    kind: str
+    framework: str
+    summary: Optional[str]
+    parent: Optional[Item]
+    children: list[Item]
+    source: Optional[str]
+    in_force: bool
+    as_of: str
+    verification_status: Optional[str]
+    note: Optional[str]
+    changes: list[Item]
+    mappings: list[Item]
+    applies_from: Item
+    application: Item
+    addressees: list[str]
+    applicability: list[Item]
+
+
+class Classification(TypedDict):
+    as_of: str
+    act_version: str
+    systems: list[Item]
+
+
+class SystemClassification(TypedDict, total=False):
+    """``classify(system=...)``: one system's tier, basis and obligations, with the date and Act version."""
+
+    as_of: str
+    act_version: str
+    id: str
+    tier: Optional[str]
+    gpai: Optional[str]
+    basis: list[str]
+    obligations: list[Item]
+
+
+class StatementOfApplicability(TypedDict):
+    as_of: str
+    frameworks: list[str]
+    summary: dict[str, int]
+    controls: list[Item]
+
+
+class Coverage(TypedDict, total=False):
+    """``coverage``: ``framework`` or ``system`` (with ``obligations``), then the status of each provision."""
+
+    framework: str
+    system: str
+    as_of: str
+    via_mappings: bool
+    summary: dict[str, int]
+    provisions: list[Item]
+
+
+class CoverageMatrix(TypedDict):
+    as_of: str
+    frameworks: list[str]
+    totals: dict[str, int]
+    cells: dict[str, Item]
+
+
+class Gaps(TypedDict):
+    target: str
+    # "from" is a keyword: the key is present in the document, typed through __annotations__ below
+    system: Optional[str]
+    as_of: str
+    assume_complete: bool
+    summary: dict[str, int]
+    gaps: list[Item]
+
+
+Gaps.__annotations__["from"] = Optional[str]
+
+
+class Trace(TypedDict, total=False):
+    """``trace``: a tree of nodes (``kind``, ``id``, ``label``, ``children`` ...); backward traces add ``serves``."""
+
+    direction: str
+    as_of: str
+    root: Item
+    serves: dict[str, list[str]]
+
+
+class Impact(TypedDict):
+    as_of: str
+    on: str
+    evidence: Optional[str]
+    control: Optional[str]
+    via_mappings: bool
+    summary: dict[str, int]
+    frameworks: list[Item]
+    systems: list[Item]
+
+
+class Plan(TypedDict):
+    targets: list[str]
+    as_of: str
+    open_before: int
+    open_after: int
+    weights: dict[str, float]
+    costs: dict[str, float]
+    picks: list[Item]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A register imported into the store: where from, rows per table, triples written."""
+
+    source: str
+    rows: dict[str, int]
+    triples: int
+
+
+@dataclass(frozen=True)
+class System:
+    """One AI system of the register with its EU AI Act tier on the asked date."""
+
+    id: str
+    name: str
+    roles: list[str]
+    use_cases: list[str]
+    lifecycle: str | None
+    tier: str | None
+    gpai: str | None
+
+    def as_dict(self) -> Item:
+        return {"id": self.id, "name": self.name, "roles": self.roles, "use_cases": self.use_cases,
+                "lifecycle": self.lifecycle, "tier": self.tier, "gpai": self.gpai}

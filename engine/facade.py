@@ -1,0 +1,332 @@
+"""The engine's one entry point: :class:`Clausegraph` answers every question over one store.
+
+Every door (the CLI, the REST routes, the web page, the MCP server) parses its input, calls one method here and
+renders the typed answer (:mod:`clausegraph.engine.answers`). What every door needs is done here, once:
+
+* the as-of date: ``as_of=None`` means today (:func:`as_of_or_today`, the only place that defaults a date);
+* "exactly one of" argument checks, raising :class:`~clausegraph.engine.errors.UserInputError` (exit 2, 400);
+* "is a register loaded?": questions about organisation data raise :class:`RegisterNotLoadedError` (404);
+* register import: validate everything, then replace the register graph (all or nothing);
+* the memo: answers are remembered for one store write generation (:mod:`clausegraph.engine.cache`);
+* the store's lifetime: :meth:`Clausegraph.open` opens (and builds) it, :meth:`close` / ``with`` flush it.
+
+Adding a question: write it as a function ``f(store, ...)`` in its own engine module, then add one keyword-only
+method here that defaults the date, checks arguments and the register, and returns ``self._memo(...)``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Callable, Sequence, TypeVar
+
+from . import cache
+from .answers import (Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult, Plan,
+                      ProvisionAnswer, StatementOfApplicability, System, SystemClassification, Trace)
+from .errors import NotFoundError, UserInputError
+from .store import QueryResult, Store
+
+T = TypeVar("T")
+SOA_FRAMEWORKS = ("iso42001",)
+SOA_FRAMEWORKS_WITH_27001 = ("iso42001", "iso27001")
+
+
+def as_of_or_today(as_of: dt.date | None) -> dt.date:
+    """The date a question is answered for: ``as_of``, or today when not given."""
+    return as_of if as_of is not None else dt.date.today()
+
+
+def exactly_one(**choices: object) -> str:
+    """The name of the one given (truthy) choice; a clear error unless exactly one was given."""
+    given = [name for name, value in choices.items() if value]
+    if len(given) != 1:
+        names = list(choices)
+        raise UserInputError(f"give exactly one of {', '.join(names[:-1])} or {names[-1]}"
+                             if len(names) > 2 else f"give either {names[0]} or {names[1]}")
+    return given[0]
+
+
+class RegisterNotLoadedError(NotFoundError):
+    """A question about organisation data was asked of a store without a register."""
+
+    def __init__(self) -> None:
+        super().__init__("no register is loaded in the store: give --register PATH (a folder, .xlsx or .yaml), "
+                         "start the server with one (e.g. 'clausegraph serve --register examples/acme'), or "
+                         "'clausegraph import' one into the store")
+
+
+class Clausegraph:
+    """Every clausegraph question over one store. Methods are keyword-only and return typed answers."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ lifetime
+    @classmethod
+    def open(cls, *, store_dir: str | Path | None = None, endpoint: str | None = None,
+             update_endpoint: str | None = None, store_endpoint: str | None = None, user: str | None = None,
+             password: str | None = None, token: str | None = None, timeout: float = 30.0,
+             register: str | Path | None = None, build: str = "required") -> "Clausegraph":
+        """Open the chosen store: remote (``endpoint``), on disk (``store_dir``) or the bundled graph in memory.
+
+        ``build`` says what to do about the graph: ``"required"`` builds the in-memory graph (with
+        ``register``) and refuses a persistent or remote store holding none (a given ``register`` is then
+        imported); ``"if-missing"`` also builds an on-disk store that holds none; ``"no"`` leaves the store as
+        it is (the caller builds or imports).
+        """
+        from .store import open_store
+
+        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout))
+        if build == "no":
+            return cg
+        in_memory = store_dir is None and endpoint is None
+        if in_memory or (build == "if-missing" and endpoint is None and not cg.is_built):
+            cg.build(register=register)
+            return cg
+        if build == "required" and not cg.is_built:
+            where = store_dir or endpoint
+            raise UserInputError(f"no clausegraph graph in {where}; run 'clausegraph build "
+                                 f"{'--store' if store_dir else '--endpoint'} {where}' first")
+        if register is not None:
+            cg.import_register(path=register)
+        return cg
+
+    def close(self) -> None:
+        """Release the store (flushes an on-disk store)."""
+        self.store.close()
+
+    def __enter__(self) -> "Clausegraph":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ shared rules
+    @property
+    def generation(self) -> int | None:
+        """The store's write generation, or None when others may write it (nothing is remembered then)."""
+        return self.store.generation if self.store.cacheable else None
+
+    def _memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        return cache.memo(self.store, key, compute)
+
+    @property
+    def is_built(self) -> bool:
+        from .build import is_built
+
+        return is_built(self.store)
+
+    @property
+    def has_register(self) -> bool:
+        from .build import REGISTER_GRAPH
+
+        return self._memo(("register?",), lambda: REGISTER_GRAPH in self.store.graphs())
+
+    def require_register(self) -> None:
+        """Raise :class:`RegisterNotLoadedError` unless a register is loaded."""
+        if not self.has_register:
+            raise RegisterNotLoadedError()
+
+    # ------------------------------------------------------------------ writing
+    def build(self, *, register: str | Path | None = None, include_mappings: bool = True,
+              progress: Callable[[str, int, int], None] | None = None):
+        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``."""
+        from .build import build
+
+        return build(self.store, register=register, progress=progress, include_mappings=include_mappings)
+
+    def import_register(self, *, path: str | Path) -> ImportResult:
+        """Validate the register at ``path`` completely, then replace the store's register graph with it."""
+        from .build import REGISTER_GRAPH
+        from .register import load_register
+
+        if not self.is_built:
+            raise UserInputError("the store holds no clausegraph build; run 'clausegraph build' with the same store")
+        data = load_register(path)   # every problem is reported before anything is written
+        self.store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
+        return ImportResult(source=data.source, rows={k: len(v) for k, v in data.tables.items()},
+                            triples=len(data.ntriples.splitlines()))
+
+    # ------------------------------------------------------------------ catalogue questions
+    def frameworks(self, *, as_of: dt.date | None = None) -> list[FrameworkInfo]:
+        from .catalogue import frameworks
+
+        day = as_of_or_today(as_of)
+        return self._memo(("frameworks", day), lambda: frameworks(self.store, day))
+
+    def show(self, *, ref: str, as_of: dt.date | None = None) -> ProvisionAnswer:
+        from .catalogue import show
+
+        day = as_of_or_today(as_of)
+        return self._memo(("show", ref, day), lambda: show(self.store, ref, day))
+
+    def resolve(self, *, ref: str) -> str:
+        """The canonical reference of ``ref`` (aliases accepted); unknown: 404 with suggestions."""
+        return str(self.catalogue().resolve(ref).ref)
+
+    def catalogue(self):
+        """The indexed catalogue view (provisions, titles, hierarchy) of the store."""
+        from .catalogue import Catalogue
+
+        return Catalogue.of(self.store)
+
+    def search(self, *, text: str) -> dict[str, Any]:
+        """Provisions, controls and evidence matching ``text`` (see :mod:`clausegraph.engine.search`)."""
+        from .search import search
+
+        return self._memo(("search", text), lambda: search(self.catalogue(), self.controls() if self.has_register
+                                                           else {}, text))
+
+    def crosswalk(self, *, from_key: str, to_key: str, inferred: bool = False, min_strength: int = 1) -> list:
+        """Typed mappings from one framework to another (``Mapping`` dataclasses), oriented from ``from_key``."""
+        from .crosswalk import crosswalk
+
+        return self._memo(("crosswalk", from_key, to_key, inferred, min_strength),
+                          lambda: crosswalk(self.store, from_key, to_key, inferred, min_strength))
+
+    def crosswalk_metadata(self, *, from_key: str, to_key: str, inferred: bool = False) -> dict[str, Any]:
+        """SSSOM mapping-set metadata for an exported crosswalk (dated today)."""
+        from .crosswalk import sssom_metadata
+        from .resources import version
+
+        return sssom_metadata(from_key, to_key, inferred=inferred, version=version(), day=as_of_or_today(None))
+
+    def query(self, *, sparql: str) -> QueryResult:
+        """Run a SPARQL query over the graph (the endpoint adds timeouts and row caps: api/sparql.py)."""
+        return self.store.query(sparql)
+
+    @staticmethod
+    def named_queries() -> list:
+        """The named SPARQL queries (``NamedQuery``: name, title, description, text), sorted by name."""
+        from .queries import all_queries
+
+        return sorted(all_queries().values(), key=lambda n: n.name)
+
+    @staticmethod
+    def check_mappings(*, files: list[tuple[str, str]] | None = None):
+        """Check crosswalk files (``(name, text)``; default: the bundled ones) against the catalogues: a
+        ``CheckReport`` with problems and per-pair statistics."""
+        from .mappings.checks import catalogue_facts, check
+        from .store import open_store
+
+        store = open_store()
+        Clausegraph(store).build(include_mappings=False)
+        return check(catalogue_facts(store), files)
+
+    # ------------------------------------------------------------------ organisation questions
+    def systems(self, *, as_of: dt.date | None = None) -> list[System]:
+        """The register's AI systems with their EU AI Act tier on ``as_of``."""
+        self.require_register()
+        doc = self.classify(as_of=as_of)
+        tiers = {s["id"]: s for s in doc["systems"]}
+        return [System(id=s.id, name=s.name, roles=sorted(s.roles), use_cases=sorted(s.use_cases),
+                       lifecycle=s.lifecycle, tier=tiers.get(s.id, {}).get("tier"),
+                       gpai=tiers.get(s.id, {}).get("gpai")) for s in self.system_facts().values()]
+
+    def system_facts(self) -> dict:
+        """What the register says about each system (``SystemFacts`` by id)."""
+        from .classify import read_systems
+
+        self.require_register()
+        return self._memo(("system-facts",), lambda: {s.id: s for s in read_systems(self.store)})
+
+    def controls(self) -> dict:
+        """The register's controls (``Control`` by id) with their evidence."""
+        from .org import controls
+
+        self.require_register()
+        return self._memo(("controls",), lambda: controls(self.store))
+
+    def classify(self, *, system: str | None = None,
+                 as_of: dt.date | None = None) -> Classification | SystemClassification:
+        """EU AI Act tier, basis and obligations of every system (or of ``system``)."""
+        from .classify import classify, classify_one
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        if system is not None:
+            return self._memo(("classify-one", system, day), lambda: classify_one(self.store, system, day))
+        return self._memo(("classify", day), lambda: classify(self.store, day))
+
+    def validate(self, *, as_of: dt.date | None = None, engine: str = "fast", catalogue: bool = False,
+                 focus_nodes: bool = False):
+        """The organisation data (and optionally the catalogues) checked against the SHACL shapes: a ``Report``."""
+        from .validate import validate
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("validate", day, engine, catalogue, focus_nodes),
+                          lambda: validate(self.store, day, engine=engine, catalogue=catalogue,
+                                           focus_nodes=focus_nodes))
+
+    def soa(self, *, include_27001: bool = False, as_of: dt.date | None = None) -> StatementOfApplicability:
+        """Statement of Applicability of the ISO/IEC 42001 (and optionally 27001) Annex A controls."""
+        from .soa import statement_of_applicability
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        fws = SOA_FRAMEWORKS_WITH_27001 if include_27001 else SOA_FRAMEWORKS
+        return self._memo(("soa", day, fws), lambda: statement_of_applicability(self.store, day, fws))
+
+    def coverage(self, *, framework: str | None = None, system: str | None = None, via_mappings: bool = False,
+                 as_of: dt.date | None = None) -> Coverage:
+        """Each assessable provision of ``framework`` (or ``system``'s obligations) covered, partial or not."""
+        from .coverage import framework_coverage, system_coverage
+
+        exactly_one(framework=framework, system=system)
+        self.require_register()
+        day = as_of_or_today(as_of)
+        if system:
+            return self._memo(("coverage-system", system, day, via_mappings),
+                              lambda: system_coverage(self.store, system, day, via_mappings))
+        return self._memo(("coverage", framework, day, via_mappings),
+                          lambda: framework_coverage(self.store, framework, day, via_mappings))
+
+    def coverage_matrix(self, *, as_of: dt.date | None = None) -> CoverageMatrix:
+        """For each pair of frameworks: how much of the target a fully implemented source covers."""
+        from .coverage import coverage_matrix
+
+        day = as_of_or_today(as_of)
+        return self._memo(("coverage-matrix", day), lambda: coverage_matrix(self.store, day))
+
+    def gaps(self, *, target: str, from_key: str | None = None, system: str | None = None,
+             assume_complete: bool = False, as_of: dt.date | None = None) -> Gaps:
+        """What ``target`` still needs, most important first."""
+        from .gaps import gaps
+
+        if not assume_complete:
+            self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("gaps", target, from_key, system, assume_complete, day),
+                          lambda: gaps(self.store, target, day, from_key, system, assume_complete))
+
+    def trace(self, *, ref: str | None = None, control: str | None = None, evidence: str | None = None,
+              as_of: dt.date | None = None) -> Trace:
+        """Forward from a provision, or backward from a control or a piece of evidence (give exactly one)."""
+        from .trace import trace_control, trace_evidence, trace_provision
+
+        kind = exactly_one(ref=ref, control=control, evidence=evidence)
+        day = as_of_or_today(as_of)
+        if kind == "ref":
+            return self._memo(("trace", ref, day), lambda: trace_provision(self.store, ref, day))
+        self.require_register()
+        if kind == "control":
+            return self._memo(("trace-control", control, day), lambda: trace_control(self.store, control, day))
+        return self._memo(("trace-evidence", evidence, day), lambda: trace_evidence(self.store, evidence, day))
+
+    def impact(self, *, evidence: str | None = None, control: str | None = None, on: dt.date | None = None,
+               via_mappings: bool = True, as_of: dt.date | None = None) -> Impact:
+        """Provisions losing coverage if ``evidence`` is withdrawn, ``control`` fails, or ``on`` a later date."""
+        from .impact import impact
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("impact", evidence, control, on, via_mappings, day),
+                          lambda: impact(self.store, day, evidence, control, on, via_mappings))
+
+    def plan(self, *, targets: Sequence[str], budget: int = 10, as_of: dt.date | None = None) -> Plan:
+        """Which controls or provisions close the most open provisions of ``targets`` (greedy set cover)."""
+        from .plan import plan
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("plan", tuple(targets), budget, day), lambda: plan(self.store, list(targets), day, budget))
