@@ -100,6 +100,19 @@ def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], M
     return pc
 
 
+def left_in_words(provision: dict) -> str:
+    """What is left of one provision of a coverage answer, in words (for tables, documents and pages)."""
+    reqs, left = provision.get("requirements"), provision.get("left")
+    if reqs is None:
+        return "not decomposed into hub atoms"
+    met = len(reqs) - len(left)
+    if not left:
+        return f"nothing left: all {len(reqs)} atoms met"
+    titles = {r["id"]: r["title"] for r in reqs}
+    head = f"{met} of {len(reqs)} atoms met" if met else f"none of {len(reqs)} atoms met"
+    return f"{head}; left: " + "; ".join(f"{titles[a]} ({a})" for a in left)
+
+
 def assess(refs: dict[str, str], edges: list[Edge]) -> list[ProvisionCoverage]:
     """Statuses from coverage edges, for provisions the hub does not decompose (pure function: the brute-force
     test checks it independently)."""
