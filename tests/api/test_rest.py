@@ -53,6 +53,22 @@ def test_crosswalk(client, embedded_store):
     assert bad.status_code == 404 and bad.json()["error"] == "unknown-reference"
 
 
+def test_hub_routes_and_crosswalk_via_hub(client, embedded_store):
+    from clausegraph.engine.hub import hub_crosswalk, hub_listing
+
+    r = client.get("/api/hub", params={"theme": "log", "limit": 500}).json()
+    assert r["items"] == hub_listing(embedded_store, theme="log")["atoms"] and r["total"] == len(r["items"]) > 0
+    one = client.get("/api/hub/hub:log.record-in-use").json()
+    assert one["id"] == "hub:log.record-in-use" and "iso42001:A.6.2.8" in one["demanded_by"]["iso42001"]
+    bad = client.get("/api/hub/hub:log.record-in-uze")
+    assert bad.status_code == 404 and "hub:log.record-in-use" in bad.json()["suggestions"]
+    hub = client.get("/api/crosswalk", params={"from": "euaiact", "to": "iso42001", "via_hub": "true",
+                                               "limit": 1000}).json()
+    expected = hub_crosswalk(embedded_store, "euaiact", "iso42001")
+    assert hub["total"] == len(expected) and all(m["derived"] for m in hub["items"])
+    assert [m["via"] for m in hub["items"]] == [list(m.via) for m in expected]
+
+
 def test_validation_errors_use_the_one_shape(client):
     for r in (client.get("/api/frameworks", params={"as_of": "yesterday"}),
               client.get("/api/crosswalk", params={"to": "iso42001"}),
