@@ -8,8 +8,9 @@ and names the atom or implements a provision demanding it (with ``via``: a provi
 R itself or a heading above it). R is covered when all its atoms are met, partial when some are, uncovered
 when none are; ``requirements`` lists each atom with the controls meeting it and ``left`` the atoms not met.
 
-Provisions the hub does not decompose into atoms (none, or "demands nothing assessable") keep the crosswalk
-rules (docs/questions.md): a control reaches R fully when it implements R, or a provision P with rel(R,P)
+A provision the hub records as demanding nothing assessable (a role rule, a permission) has no atoms: it is
+covered by definition (an empty conjunction), with empty ``requirements`` and ``left``. Provisions the hub does
+not decompose at all keep the crosswalk rules (docs/questions.md): a control reaches R fully when it implements R, or a provision P with rel(R,P)
 equal or subset_of; in part when rel(R,P) guarantees overlap. Covered: an implemented control reaches R fully
 with valid evidence; partial: an implemented or partial control reaches R with valid evidence. Their
 ``requirements`` and ``left`` are null.
@@ -90,13 +91,20 @@ def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], M
     """One decomposed provision's coverage from the atoms met (pure function)."""
     reqs = requirements(index, iri, met)
     pc = ProvisionCoverage(ref, hub_status(reqs), requirements=reqs, left=[r["id"] for r in reqs if not r["met"]])
-    paths = set()
-    for a in sorted(index.demands[iri]):
-        for control, evidence in (met.get((iri, a)) or Met()).by.items():
-            paths |= {(ref, index.atoms[a].id, control, e) for e in evidence}
-    pc.paths = [list(p) for p in sorted(paths)]
-    pc.controls = sorted({p[2] for p in paths})
-    pc.evidence = sorted({p[3] for p in paths})
+    paths: list[list[str]] = []   # already sorted: atoms by id, controls, evidence (each unique)
+    controls: set[str] = set()
+    evidence: set[str] = set()
+    for a in sorted(index.demands.get(iri, ())):
+        m = met.get((iri, a))
+        if m is None:
+            continue
+        aid = index.atoms[a].id
+        for control in m.controls:
+            evs = m.by[control]
+            paths += [[ref, aid, control, e] for e in evs]
+            controls.add(control)
+            evidence.update(evs)
+    pc.paths, pc.controls, pc.evidence = paths, sorted(controls), sorted(evidence)
     return pc
 
 
@@ -106,6 +114,8 @@ def left_in_words(provision: dict) -> str:
     if reqs is None:
         return "not decomposed into hub atoms"
     met = len(reqs) - len(left)
+    if not reqs:
+        return "nothing left: demands nothing assessable"
     if not left:
         return f"nothing left: all {len(reqs)} atoms met"
     titles = {r["id"]: r["title"] for r in reqs}
@@ -144,9 +154,9 @@ def assess_all(store: Store, refs: dict[str, str], as_of: dt.date, via: bool, sc
     """Coverage of ``refs`` (IRI -> reference): through the hub for decomposed provisions, through the
     crosswalks for the others; ``keep(control, evidence)`` says which contributions count (None: all)."""
     index = hub_index(store)
-    hub_refs = [i for i in refs if i in index.demands]
-    rest = {i: r for i, r in refs.items() if i not in index.demands}
-    met = met_atoms(store, _values(hub_refs), as_of, via, scope) if hub_refs else {}
+    hub_refs = [i for i in refs if i in index.demands or i in index.nothing]
+    rest = {i: r for i, r in refs.items() if i not in index.demands and i not in index.nothing}
+    met = met_atoms(store, hub_refs, as_of, via, scope) if hub_refs else {}
     edges = coverage_edges(store, _values(list(rest)), as_of, via, scope) if rest else []
     if keep is not None:
         edges = [e for e in edges if keep(e.control, e.evidence)]
@@ -207,8 +217,8 @@ def assumed(store: Store, target: str, source: str, as_of: dt.date) -> dict[str,
     for r in store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(target)),
                                    as_of=q.date(as_of))).rows:
         iri = r["r"].value
-        atoms = index.demands.get(iri)
-        if atoms:
+        atoms = index.demands.get(iri, frozenset() if iri in index.nothing else None)
+        if atoms is not None:
             n = len(atoms & source_atoms)
             out[iri] = {"status": "covered" if n == len(atoms) else ("partial" if n else "uncovered"), "met": n,
                         "atoms": len(atoms), "left": sorted(index.atoms[a].id for a in atoms - source_atoms)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import queries as q
 from .errors import UnknownReferenceError, UserInputError
@@ -152,23 +153,74 @@ def hub_relation(store: Store, a: str, b: str) -> Mapping | None:
 
 @dataclass
 class Met:
-    """Who meets one atom of one provision: control id -> its evidence valid on the date."""
+    """Who meets one atom of one provision: control id -> its evidence valid on the date (shared between the
+    provisions demanding the atom: never mutated)."""
 
     by: dict[str, list[str]] = field(default_factory=dict)
 
+    @cached_property
+    def controls(self) -> list[str]:
+        return sorted(self.by)
 
-def met_atoms(store: Store, targets: str, as_of: dt.date, via: bool, scope: str = "") -> dict[tuple[str, str], Met]:
-    """(provision IRI, atom IRI) -> the implemented controls with valid evidence that meet it (one query,
-    grouped in SPARQL)."""
-    text = q.render("hub-coverage", targets=targets, via="true" if via else "false", scope=scope,
-                    as_of=q.date(as_of))
-    cols, rows = store.select_values(text)
-    i = [cols.index(c) for c in ("r", "a", "cid", "eids")]
-    out: dict[tuple[str, str], Met] = {}
+
+def met_atoms(store: Store, targets: list[str], as_of: dt.date, via: bool, scope: str = "") -> dict[tuple[str, str], Met]:
+    """(target provision IRI, atom IRI) -> the implemented controls with evidence valid on ``as_of`` that meet
+    it: controls naming the atom, or implementing a provision demanding it (with ``via``: any provision, or a
+    heading above one; without: the target or a heading above it). One grouped query for what effective
+    controls implement, then a join with the cached hub index."""
+    index = hub_index(store)
+    cols, rows = store.select_values(q.render("hub-coverage", scope=scope, as_of=q.date(as_of)))
+    i = [cols.index(c) for c in ("x", "cid", "eids")]
+    by_x: dict[str, dict[str, list[str]]] = {}
     for row in rows:
-        m = out.setdefault((row[i[0]], row[i[1]]), Met())
-        m.by[row[i[2]]] = sorted((row[i[3]] or "").split())
+        by_x.setdefault(row[i[0]], {})[row[i[1]]] = sorted((row[i[2]] or "").split())
+    below = _atoms_below(store) if via else {}
+    meets: dict[str, dict[str, list[str]]] = {}   # atom IRI -> control -> evidence (via: from any provision)
+    for x, ctl in by_x.items():
+        for a in ({x} if x in index.atoms else below.get(x, ())):
+            for c, evs in ctl.items():
+                meets.setdefault(a, {})[c] = evs
+    out: dict[tuple[str, str], Met] = {}
+    ancestors = _ancestors(store) if not via else {}
+    shared = {a: Met(by) for a, by in meets.items()}
+    for r in targets:
+        atoms = index.demands.get(r, frozenset())
+        direct: dict[str, list[str]] = {}
+        if not via:
+            for h in ancestors.get(r, (r,)):
+                direct.update(by_x.get(h, {}))
+        for a in atoms:
+            if via:
+                if a in shared:
+                    out[(r, a)] = shared[a]
+            else:
+                by = {**by_x.get(a, {}), **direct}
+                if by:
+                    out[(r, a)] = Met(by)
     return out
+
+
+def _ancestors(store: Store) -> dict[str, tuple[str, ...]]:
+    """Decomposed provision IRI -> itself and the headings above it."""
+    from .catalogue import Catalogue
+
+    cat = Catalogue.of(store)
+    return {p: tuple(cat.ancestors(p)) if p in cat.provisions else (p,) for p in hub_index(store).demands}
+
+
+def _atoms_below(store: Store) -> dict[str, frozenset[str]]:
+    """Provision or heading IRI -> the atoms demanded by it and every provision below it (cached)."""
+    from .cache import per_store
+
+    def compute() -> dict[str, frozenset[str]]:
+        index = hub_index(store)
+        out: dict[str, set[str]] = {}
+        for p, chain in _ancestors(store).items():
+            for h in chain:
+                out.setdefault(h, set()).update(index.demands[p])
+        return {h: frozenset(a) for h, a in out.items()}
+
+    return per_store(store, "hub-below", compute)
 
 
 def requirements(index: HubIndex, iri: str, met: dict[tuple[str, str], Met]) -> list[dict]:
@@ -178,7 +230,7 @@ def requirements(index: HubIndex, iri: str, met: dict[tuple[str, str], Met]) -> 
         by = met.get((iri, a))
         info = index.atoms[a]
         out.append({"id": info.id, "title": info.title, "met": bool(by and by.by),
-                    "by": sorted(by.by) if by else []})
+                    "by": list(by.controls) if by else []})
     return out
 
 

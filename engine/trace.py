@@ -55,13 +55,12 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
 def _atoms(store: Store, iri: str, as_of: dt.date) -> list[dict] | None:
     """The provision's hub atoms, each met or not on ``as_of`` (through any framework) and by which controls;
     None when the hub does not decompose it."""
-    from .coverage import _values
     from .hub import hub_index, met_atoms, requirements
 
     index = hub_index(store)
     if iri not in index.demands:
         return None
-    return requirements(index, iri, met_atoms(store, _values([iri]), as_of, True))
+    return requirements(index, iri, met_atoms(store, [iri], as_of, True))
 
 
 def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: str | None = None) -> dict:

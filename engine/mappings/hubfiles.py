@@ -164,8 +164,10 @@ def parse_decomposition(text: str, filename: str, hub: HubFiles) -> None:
 def check_atoms(hub: HubFiles) -> None:
     """Cross-file checks: demanded atoms exist and are labelled with their titles; NoTermFound stands alone."""
     kinds: dict[Ref, set[bool]] = {}
+    files: dict[Ref, str] = {}
     for d in hub.demands:
         kinds.setdefault(d.provision, set()).add(d.atom is None)
+        files[d.provision] = d.file
         if d.atom is None:
             continue
         atom = hub.atoms.get(d.atom)
@@ -176,7 +178,7 @@ def check_atoms(hub: HubFiles) -> None:
                                         column="object_label", line=d.line))
     for ref, k in kinds.items():
         if k == {True, False}:
-            hub.problems.append(Problem(f"{ref} has both atoms and a {NO_TERM} row", f"{ref.key}.hub.sssom.tsv"))
+            hub.problems.append(Problem(f"{ref} has both atoms and a {NO_TERM} row", files[ref]))
 
 
 def read_hub(atom_files: list[tuple[str, str]], decomposition_files: list[tuple[str, str]]) -> HubFiles:
