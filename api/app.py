@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from ..engine.facade import Clausegraph
+from .backend import make_backend
 from ..engine.store import Store
 from . import errors as api_errors
 from .settings import Settings
@@ -56,7 +57,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     from . import pages, rest, sparql
 
     settings = settings or Settings()
-    backend = sparql.make_backend(store, settings)
+    backend = make_backend(store, settings)
     facade = Clausegraph(backend.store)   # the embedded backend may serve a copy of an in-memory store
     if settings.register_path:
         facade.import_register(path=settings.register_path)

@@ -261,11 +261,7 @@ def show(store: Store, text: str, as_of: dt.date) -> dict:
 
 def changes_of(store: Store, iri: str) -> list[dict]:
     """Amendment changes recorded for one provision."""
-    text = q.PREFIXES + f"""SELECT ?type ?eff ?summary ?amendment ?atitle WHERE {{
-      ?c a cg:ProvisionChange ; cg:changes {q.iri(iri)} ; cg:changeType ?type ; cg:effectiveFrom ?eff .
-      OPTIONAL {{ ?c cg:summary ?summary }}
-      OPTIONAL {{ ?c cg:amendment ?amendment OPTIONAL {{ ?amendment dcterms:title ?atitle }} }}
-    }} ORDER BY ?eff"""
+    text = q.render("provision-changes", p=q.iri(iri))
     return [{"type": r["type"].value, "effective_from": r["eff"].value,
              "summary": r["summary"].value if "summary" in r else None,
              "amendment": r["atitle"].value if "atitle" in r else (r["amendment"].value if "amendment" in r else None)}

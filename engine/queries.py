@@ -12,14 +12,6 @@ from functools import lru_cache
 
 from . import resources
 
-PREFIXES = """PREFIX cg: <https://w3id.org/clausegraph/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-"""
-
 
 @dataclass(frozen=True)
 class NamedQuery:
@@ -53,6 +45,13 @@ def date(value: dt.date) -> str:
 def string(value: str) -> str:
     esc = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{esc}"'
+
+
+def values(var: str, iris: "list[str] | tuple[str, ...]") -> str:
+    """A ``VALUES ?var { <iri> ... }`` block (each IRI checked by :func:`iri`)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", var):
+        raise ValueError(f"not a variable name: {var!r}")
+    return f"VALUES ?{var} {{ " + " ".join(iri(i) for i in iris) + " }"
 
 
 def render(name: str, **params: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
 from .readers import Table, read_any
+from .records import records_ntriples
 from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
 
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -56,7 +57,9 @@ def bundled_provisions() -> frozenset[str]:
 
     store = open_store()
     build(store, include_mappings=False)
-    rows = store.select("SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/clausegraph/ontology#Provision> }").rows
+    from .. import queries as q
+
+    rows = store.select(q.render("provisions")).rows
     return frozenset(r["p"].value for r in rows)
 
 
@@ -100,10 +103,11 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
             for col in SCHEMA[name]:
                 value = cells.get(col.name, "")
                 if col.kind == "ids" and value and col.target:
+                    targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
                     for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
-                        if ref_id not in ids.get(col.target, set()):
-                            problems.add(f"unknown {col.target[:-1] if col.target != 'evidence' else 'evidence'} "
-                                         f"id {ref_id!r}", table.file, row.number, col.name)
+                        if not any(ref_id in ids.get(t, set()) for t in targets):
+                            problems.add(f"unknown {_record_noun(targets)} id {ref_id!r}", table.file, row.number,
+                                         col.name)
                 elif col.kind == "usecases" and value:
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
@@ -129,6 +133,12 @@ def bundled_atoms() -> frozenset[str]:
     from ..mappings.hubfiles import bundled_hub
 
     return frozenset(bundled_hub().atoms)
+
+
+def _record_noun(targets: list[str]) -> str:
+    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
+    nouns = [t if t == "evidence" else t[:-1] for t in targets]
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
@@ -271,6 +281,14 @@ ROLE_IRI = {"provider": "Provider", "deployer": "Deployer", "importer": "Importe
             "authorised-representative": "AuthorisedRepresentative"}
 
 
+#: boolean columns of systems.csv and the property each becomes (read by engine/queries/systems.rq)
+SYSTEM_FLAGS = (("third_party_conformity", "thirdPartyConformity"), ("profiling", "profiling"),
+                ("gpai_model", "gpaiModel"), ("public_body", "publicBody"), ("personal_data", "personalData"),
+                ("bias_special_data", "biasSpecialData"), ("established_outside_eu", "establishedOutsideEu"),
+                ("open_source", "openSource"), ("public_authority", "publicAuthority"),
+                ("workplace", "workplace"), ("gpai_designated", "gpaiDesignated"))
+
+
 def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | None]) -> str:
     cg = ONTOLOGY_NS
     a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -320,9 +338,9 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
             add(n, "art6Exemption", _lit(s["art6_3_exemption"]))
         if s.get("training_flops"):
             add(n, "trainingFlops", f'"{float(s["training_flops"]):e}"^^<{XSD}double>')
-        for col, prop in (("third_party_conformity", "thirdPartyConformity"), ("profiling", "profiling"),
-                          ("gpai_model", "gpaiModel"), ("public_body", "publicBody"),
-                          ("personal_data", "personalData")):
+        for reason in id_list(s.get("provider_by", "")):
+            add(n, "providerBy", _lit(reason))
+        for col, prop in SYSTEM_FLAGS:
             add(n, prop, boolean(s.get(col, "")))
     for c in t.get("controls", []):
         n = entity("control", "Control", c["id"], c["title"])
@@ -380,4 +398,5 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
         add(n, "decisionFor", f"<{ref.iri}>")
         add(n, "applicable", boolean(d["applicable"]))
         add(n, "justificationText", _lit(d["justification"]))
+    out += records_ntriples(t, _lit)
     return "\n".join(out) + "\n"

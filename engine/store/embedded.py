@@ -40,6 +40,8 @@ STAGING_SUFFIX = "#staging"
 class EmbeddedStore(Store):
     """pyoxigraph store; ``path=None`` keeps everything in memory."""
 
+    kind = "embedded"
+
     def __init__(self, path: str | Path | None = None) -> None:
         try:
             self._store = ox.Store(str(path)) if path else ox.Store()
