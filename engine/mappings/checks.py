@@ -136,9 +136,10 @@ def check(facts: CatalogueFacts, files: list[tuple[str, str]] | None = None, hub
     closure = close([m for s in sets for m in s.mappings])
     for c in closure.contradictions:
         report.problems.append(Problem(c.describe(), "closure"))
+    own_hub = hub is not None or files is None   # files checked on their own: only their rows against the hub
     hub = hub if hub is not None else bundled_hub()
     if hub.atoms or hub.demands:
-        h = check_hub(hub, facts.known, facts.assessable, sets)
+        h = check_hub(hub, facts.known, facts.assessable, sets, data=own_hub)
         report.problems += h.problems
         report.warnings += h.warnings
         report.hub = {"decomposition": h.completeness, "derived": h.distribution}

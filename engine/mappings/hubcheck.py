@@ -49,9 +49,18 @@ def near_duplicates(hub: HubFiles) -> list[tuple[str, str]]:
     return out
 
 
-def check_hub(hub: HubFiles, known: set[Ref], assessable: set[Ref], sets: list[MappingSet]) -> HubReport:
-    """Every hub check at once (see the module docstring)."""
-    report = HubReport(list(hub.problems))
+def check_hub(hub: HubFiles, known: set[Ref], assessable: set[Ref], sets: list[MappingSet],
+              data: bool = True) -> HubReport:
+    """Every hub check at once (see the module docstring); ``data=False`` checks only the given curated rows
+    against the hub (for crosswalk files checked on their own)."""
+    report = HubReport()
+    atoms = hub.atoms_of()
+    curated = [(f"{s.name}.sssom.tsv", m) for s in sets for m in s.mappings]
+    for d in disagreements(curated, atoms):
+        report.problems.append(Problem(d.describe(), d.file, line=d.mapping.line))
+    if not data:
+        return report
+    report.problems[:0] = hub.problems
     subjects: dict[str, set[Ref]] = {}
     for d in hub.demands:
         subjects.setdefault(d.provision.key, set()).add(d.provision)
@@ -81,9 +90,5 @@ def check_hub(hub: HubFiles, known: set[Ref], assessable: set[Ref], sets: list[M
         report.warnings.append(Problem(f"near-duplicate atom titles: {a} {x.title!r} and {b} {y.title!r} "
                                        f"({y.file} line {y.line}); merge them if they demand the same",
                                        x.file, column="title", line=x.line))
-    atoms = hub.atoms_of()
-    curated = [(f"{s.name}.sssom.tsv", m) for s in sets for m in s.mappings]
-    for d in disagreements(curated, atoms):
-        report.problems.append(Problem(d.describe(), d.file, line=d.mapping.line))
     report.distribution = distribution(atoms, FRAMEWORK_KEYS)
     return report
