@@ -9,7 +9,7 @@ from functools import cached_property
 
 from . import queries as q
 from .errors import UnknownReferenceError, UserInputError
-from .mappings.hubfiles import atom_id, atom_iri, is_atom_id
+from .mappings.hubfiles import atom_iri, is_atom_id
 from .mappings.hubrel import derive
 from .mappings.sssom import Mapping
 from .refs import Ref, iri_to_ref, normalise_key, parse_ref, sort_key
@@ -137,18 +137,6 @@ def hub_crosswalk(store: Store, from_key: str, to_key: str, min_strength: int = 
     return [m for m in derive(hub_index(store).atoms_by_ref(), fk, tk) if m.strength >= min_strength]
 
 
-def hub_relation(store: Store, a: str, b: str) -> Mapping | None:
-    """The relation of provision ``a`` to ``b`` computed from the hub (None when either is not decomposed
-    into at least one atom)."""
-    from .mappings.hubrel import derived_mapping
-
-    ra, rb = parse_ref(a), parse_ref(b)
-    index = hub_index(store)
-    x = {index.atoms[i].id for i in index.demands.get(ra.iri, ())}
-    y = {index.atoms[i].id for i in index.demands.get(rb.iri, ())}
-    return derived_mapping(ra, rb, frozenset(x), frozenset(y)) if x and y else None
-
-
 # ---------------------------------------------------------------- coverage through the hub
 
 @dataclass
@@ -233,6 +221,3 @@ def requirements(index: HubIndex, iri: str, met: dict[tuple[str, str], Met]) -> 
                     "by": list(by.controls) if by else []})
     return out
 
-
-__all__ = ["AtomInfo", "HubIndex", "hub_index", "hub_listing", "hub_crosswalk", "hub_relation",
-           "provision_atoms", "met_atoms", "requirements", "require_atom", "atom_id"]

@@ -25,7 +25,7 @@ from clausegraph.engine.mappings.sssom import Mapping, to_sssom
 from clausegraph.engine.refs import FRAMEWORK_KEYS, Ref, parse_ref
 from clausegraph.engine.store import open_store
 
-from .conftest import DATA, ROOT, run_cli
+from .conftest import DATA, run_cli
 from .test_coverage import EXAMPLE, hub_atoms
 
 FIXTURE = DATA / "hub"

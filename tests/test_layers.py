@@ -21,7 +21,7 @@ QUESTIONS = {"catalogue": {"frameworks", "show"}, "crosswalk": {"crosswalk", "pr
              "coverage": {"framework_coverage", "system_coverage", "coverage_matrix"}, "gaps": {"gaps"},
              "trace": {"trace_provision", "trace_control", "trace_evidence"}, "impact": {"impact"},
              "plan": {"plan"}, "build": {"build"}, "register": {"load_register"}, "org": {"controls"},
-             "hub": {"hub_listing", "hub_crosswalk", "hub_relation", "provision_atoms", "met_atoms", "hub_index"}}
+             "hub": {"hub_listing", "hub_crosswalk", "provision_atoms", "met_atoms", "hub_index"}}
 
 
 def _package(path: Path) -> str:
