@@ -54,7 +54,7 @@ class AccessLog:
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The FastAPI application over ``store`` (see docs/api.md)."""
-    from . import pages, rest, sparql
+    from . import oscal, pages, rest, sparql
 
     settings = settings or Settings()
     backend = make_backend(store, settings)
@@ -88,6 +88,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(rest.router)
+    app.include_router(oscal.router)
     app.include_router(pages.router)   # the web page (HTML views, api/pages.py)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     return app

@@ -8,7 +8,7 @@ from functools import cached_property, lru_cache
 
 from . import queries as q
 from .errors import UnknownReferenceError
-from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, nearest, parse_ref, sort_key
+from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, is_added_key, nearest, parse_ref, sort_key
 from .store import Store
 
 #: The kinds the reference lists (../shared/reference/*.csv) use; `frameworks` counts these.
@@ -107,6 +107,9 @@ class Catalogue:
         """The provision a reference names (aliases accepted), or an error suggesting the nearest ones."""
         ref = parse_ref(text)
         info = self.provisions.get(ref.iri)
+        if info is None and is_added_key(ref.key):   # added frameworks: case-insensitive when unambiguous
+            same = [p for p in self.provisions.values() if p.ref.key == ref.key and p.ref.id.lower() == ref.id.lower()]
+            info = same[0] if len(same) == 1 else None
         if info is None:
             known = [str(p.ref) for p in self.provisions.values() if p.ref.key == ref.key]
             hints = nearest(str(ref), known)
@@ -183,6 +186,15 @@ class Catalogue:
         return True
 
 
+def register_added_frameworks(store: Store) -> None:
+    """Make the keys of frameworks added to ``store`` (``framework add``) known to reference parsing."""
+    from .refs import KEY_ALIASES, register_framework_key
+
+    for row in store.select(q.render("framework-keys")).rows:
+        if row["key"].value not in KEY_ALIASES:
+            register_framework_key(row["key"].value)
+
+
 def frameworks(store: Store, as_of: dt.date) -> list[dict]:
     """Each framework with the count of provisions per reference kind in force on ``as_of``."""
     rows = store.select(q.render("framework-counts", as_of=q.date(as_of))).rows
@@ -193,7 +205,7 @@ def frameworks(store: Store, as_of: dt.date) -> list[dict]:
                                     "version": row["version"].value if "version" in row else None,
                                     "counts": {k: 0 for k in REFERENCE_KINDS.get(key, ())}})
         kind = row["kind"].value
-        if kind in fw["counts"]:
+        if kind in fw["counts"] or key not in REFERENCE_KINDS:   # added frameworks: every kind they use
             fw["counts"][kind] = int(row["n"].value)
     return [found[k] for k in FRAMEWORK_KEYS if k in found] + [v for k, v in found.items()
                                                               if k not in FRAMEWORK_KEYS]

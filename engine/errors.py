@@ -17,11 +17,14 @@ class Problem:
     row: int | None = None
     column: str | None = None
     line: int | None = None
+    path: str | None = None          # a JSON path (``$.catalog.groups[0].id``) for problems in JSON documents
 
     def __str__(self) -> str:
         where = []
         if self.file:
             where.append(self.file)
+        if self.path:
+            where.append(self.path)
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.row is not None:
@@ -31,8 +34,11 @@ class Problem:
         return (": ".join([", ".join(where), self.message]) if where else self.message)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
-                "message": self.message}
+        out = {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
+               "message": self.message}
+        if self.path:
+            out["path"] = self.path
+        return out
 
 
 class ClausegraphError(Exception):

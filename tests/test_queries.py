@@ -121,6 +121,25 @@ def test_coverage_edges(store, day, via, expected):
     assert {(r["r"], r["p"], r["rel"], r["cid"], r["status"], r.get("eid")) for r in rows} == expected
 
 
+def test_framework_keys_and_info(store):
+    assert {r["key"] for r in run(store, "framework-keys")} == {"iso42001", "euaiact"}
+    info = run(store, "framework-info", framework=q.iri("https://w3id.org/clausegraph/id/iso42001"))
+    assert info == [{"key": "iso42001", "title": "ISO 42001", "version": "2023", "source": "https://example.org/iso42001"}]
+
+
+@pytest.mark.parametrize("key,day,expected", [
+    ("iso42001", dt.date(2026, 1, 1), {("A.6", None, False, None), ("A.6.2.8", I + "A.6", True, "Keep logs.")}),
+    ("euaiact", dt.date(2026, 1, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None)}),
+    # Art. 4a enters into force on 2026-07-27
+    ("euaiact", dt.date(2026, 8, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None),
+                                      ("Art. 4a", None, False, None)}),
+])
+def test_framework_provisions(store, key, day, expected):
+    rows = run(store, "framework-provisions", framework=q.iri(f"https://w3id.org/clausegraph/id/{key}"),
+               as_of=q.date(day))
+    assert {(r["notation"], r.get("parent"), r["assessable"], r.get("summary")) for r in rows} == expected
+
+
 def test_provision_sources(store):
     """A provision's own source link, else its framework's, else none; provisions not asked for are left out."""
     rows = run(store, "provision-sources", targets=q.values("p", [E + "art-12", I + "A.6.2.8", E + "art-12-1"]))
@@ -236,14 +255,32 @@ def test_hub_coverage(hub_store):
     assert {(r["x"], r["eids"]) for r in later} == {(I + "A.6.2.8", "x1"), (HUB + "log.a", "x1")}
 
 
+def test_classification_facts_of_the_act(store):
+    amend = "https://w3id.org/clausegraph/id/amendment/"
+    assert run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
+    assert run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2026, 7, 27))) == [{"a": amend + "x"}]
+    # y has no title: still named here (amendments-in-force lists titled ones only)
+    assert {r["a"] for r in run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2027, 1, 1)))} == {
+        amend + "x", amend + "y"}
+    assert run(store, "permissions-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
+    assert run(store, "permissions-in-force", as_of=q.date(dt.date(2026, 7, 27))) == [{"p": E + "art-4a"}]
+    limits = {(r["c"], r["from"], r["source"], r["only"]) for r in run(store, "scope-limits")}
+    assert limits == {(C + "outside-eu", dt.date(2024, 8, 1), "https://example.org/act#art_2", E + p)
+                      for p in ("art-12", "art-4a")}
+    assert run(store, "conferred-roles") == [{"c": C + "product-maker", "role": "provider"}]
+    assert run(store, "date-yields") == [{"a": "annex-i", "b": "annex-iii"}]
+
+
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
+    tested = {"amendment-ids-in-force", "permissions-in-force", "scope-limits", "conferred-roles", "date-yields",
+              "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
               "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force", "provision-changes", "assessable-obligations",
               "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
               "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
-              "systems", "classification-rules", "controls", "soa", "coverage", "hub-atoms", "hub-coverage"}
+              "systems", "classification-rules", "controls", "soa", "coverage", "framework-keys", "framework-info",
+              "framework-provisions", "hub-atoms", "hub-coverage"}
     assert names == tested
     assert all(n.title and n.description for n in q.all_queries().values())
 
