@@ -102,7 +102,8 @@ def test_openapi_documents_routes(client):
     for path in ("/api/frameworks", "/api/provisions/{ref}", "/api/crosswalk", "/api/systems",
                  "/api/systems/{system_id}/classification", "/api/coverage", "/api/gaps", "/api/trace",
                  "/api/impact", "/api/validation", "/api/soa", "/api/incidents", "/api/incidents/{incident_id}/impact",
-                 "/api/findings", "/api/decisions", "/api/readiness", "/sparql", "/store"):
+                 "/api/findings", "/api/decisions", "/api/readiness", "/api/hub", "/api/hub/{atom}", "/sparql",
+                 "/store"):
         assert path in spec["paths"], path
 
 
@@ -122,7 +123,7 @@ def test_schemathesis_finds_no_server_errors(own_client):
     schema = schemathesis.openapi.from_asgi("/openapi.json", own_client.app)
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [op for op in operations if op.path.startswith("/api/")]
-    assert len(operations) == 19      # 16 JSON routes and 3 OSCAL downloads
+    assert len(operations) == 21      # 18 JSON routes (2 of the requirement hub) and 3 OSCAL downloads
     heavy = {"/api/impact", "/api/validation", "/api/gaps", "/api/coverage", "/api/soa", "/api/trace",
              "/api/readiness", "/api/incidents", "/api/findings", "/api/incidents/{incident_id}/impact",
              "/api/oscal/assessment-results"}
