@@ -96,7 +96,8 @@ class Clausegraph:
         return cg
 
     def close(self) -> None:
-        """Release the store (flushes an on-disk store)."""
+        """Release the store (flushes an on-disk store) and what was remembered for it."""
+        cache.forget(self.store)
         self.store.close()
 
     def __enter__(self) -> "Clausegraph":
