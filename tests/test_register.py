@@ -246,3 +246,16 @@ def test_cli_on_hostile_register_exits_2_without_traceback(tmp_path):
 def test_exports_neutralise_formula_cells():
     text = to_csv(["a", "b", "c", "d"], [["=1+1", "+x", "-y", "@z"]])
     assert text.splitlines()[1] == "'=1+1,'+x,'-y,'@z"
+
+
+def test_known_provisions_are_those_of_a_catalogue_build():
+    """The register checks references against the bundled catalogues read on their own (no build, which imports
+    registers): the same provisions a build holds."""
+    from clausegraph.engine import queries as q
+    from clausegraph.engine.build import build
+    from clausegraph.engine.register.load import bundled_provisions
+    from clausegraph.engine.store import open_store
+
+    store = open_store()
+    build(store, include_mappings=False)
+    assert bundled_provisions() == {r["p"].value for r in store.select(q.render("provisions")).rows}
