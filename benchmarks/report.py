@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from scaling import scaling_lines
 
-OPS = ["coverage", "coverage SPARQL", "gaps", "trace"]
+OPS = ["coverage", "coverage SPARQL", "hub coverage SPARQL", "gaps", "trace"]
 OP_DESC = {
-    "coverage": "`framework_coverage(store, 'euaiact', as_of, via_mappings=True)`",
-    "coverage SPARQL": "the rendered `queries/coverage.rq` (euaiact, via mappings) through `store.select`",
+    "coverage": "`framework_coverage(store, 'euaiact', as_of, via_mappings=True)`: through the requirement hub "
+                "for decomposed provisions (`queries/hub-coverage.rq`), the crosswalks for the others",
+    "coverage SPARQL": "the rendered `queries/coverage.rq` (every euaiact provision, via mappings) through "
+                       "`store.select`",
+    "hub coverage SPARQL": "the rendered `queries/hub-coverage.rq` (what every effective control implements, "
+                           "with its valid evidence grouped) through `store.select`",
     "gaps": "`gaps(store, 'euaiact', as_of)`",
     "trace": "`trace_provision(store, 'euaiact:Art. 26(1)', as_of)`",
 }

@@ -215,9 +215,11 @@ def scale_worker(p: dict, out: Out) -> None:
                                        as_of=q.date(AS_OF))).rows
     cov_text = q.render("coverage", targets=_values([r["r"].value for r in assessable]), via="true", scope="",
                         as_of=q.date(AS_OF))
+    hub_text = q.render("hub-coverage", scope="", as_of=q.date(AS_OF))
     ops: dict[str, Callable[[], Any]] = {
         "coverage": lambda: framework_coverage(store, COVERAGE_FRAMEWORK, AS_OF, via_mappings=True),
         "coverage SPARQL": lambda: store.select(cov_text),
+        "hub coverage SPARQL": lambda: store.select(hub_text),
         "gaps": lambda: gaps(store, GAPS_TARGET, AS_OF),
         "trace": lambda: trace_provision(store, TRACE_REF, AS_OF),
     }

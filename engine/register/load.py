@@ -137,8 +137,24 @@ def _record_noun(targets: list[str]) -> str:
     return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
+@lru_cache(maxsize=1)
+def bundled_atoms() -> frozenset[str]:
+    """Ids of every atom of the bundled requirement hub (a control may name one in ``implements``)."""
+    from ..mappings.hubfiles import bundled_hub
+
+    return frozenset(bundled_hub().atoms)
+
+
 def _ref_problems(text: str, col: Column, known: frozenset[str]) -> list[str]:
     """What is wrong with one reference in a refs or annexa cell (empty when nothing is)."""
+    if text.startswith("hub:") and col.kind == "refs":
+        if text not in bundled_atoms():
+            import difflib
+
+            near = difflib.get_close_matches(text, sorted(bundled_atoms()), n=3, cutoff=0.6)
+            return [f"unknown hub atom {text!r}" + (f"; did you mean {', '.join(near)}?" if near else
+                                                    "; 'clausegraph hub' lists the atoms")]
+        return []
     try:
         ref = parse_ref(text)
     except UserInputError as exc:

@@ -7,6 +7,7 @@ measured at ~0.75 us per triple against ~5 us per ``Quad`` (plus a slower ``bulk
 """
 from __future__ import annotations
 
+from ..mappings.hubfiles import atom_iri
 from ..refs import ONTOLOGY_NS, ORG_NS, parse_ref
 from .records import records_ntriples
 from .schema import BOOL, use_case_iri
@@ -59,8 +60,9 @@ def to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | Non
     iris: dict[str, str] = {}
 
     def ref_iri(text: str) -> str:
+        """The IRI of what a control implements: a provision reference or a hub atom id (``hub:log.retain``)."""
         if text not in iris:
-            iris[text] = parse_ref(text).iri
+            iris[text] = atom_iri(text) if text.startswith("hub:") else parse_ref(text).iri
         return iris[text]
 
     def entity(kind: str, cls: str, ident: str, name: str | None = None) -> str:
@@ -123,7 +125,7 @@ def _controls(rows, out, entity, owner_p, ref_iri) -> None:
         lines = [f"{n} {owner_p} {lit(c['owner'])} .\n{n} {status} {lit(c['status'])} ."]
         if c.get("description"):
             lines.append(f"{n} {description} {lit(c['description'])} .")
-        for ref in sorted({ref_iri(r) for r in c.get("implements", "").split(";") if r.strip()}):
+        for ref in sorted({ref_iri(r.strip()) for r in c.get("implements", "").split(";") if r.strip()}):
             lines.append(f"{n} {implements} <{ref}> .")
         for sid in _id_list(c.get("systems", "")):
             lines.append(f"{n} {applies} <{ORG_NS}system/{sid}> .")
