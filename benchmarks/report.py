@@ -211,31 +211,35 @@ def render(res: dict, targets: dict) -> str:
     add(f"Register generated with `generate(path, systems={imp.get('mix', {}).get('systems')}, "
         f"controls_per_system={imp.get('mix', {}).get('controls_per_system')}, "
         f"evidence_per_control={imp.get('mix', {}).get('evidence_per_control')}, seed=7)`: "
-        + ", ".join(f"{v:,} {k}" for k, v in imp.get("rows", {}).items()) + ". Timed as `clausegraph import` does "
-        "it: `load_register(folder)` (read, validate every row, convert to N-Triples) then "
-        "`store.replace_graph(register, ...)` and `close()` on an on-disk store already holding a build "
-        "(the build itself is not timed).\n")
-    runs = imp.get("runs", [])
-    if runs:
+        + ", ".join(f"{v:,} {k}" for k, v in imp.get("rows", {}).items()) + ". *Engine*: what `clausegraph "
+        "import --store DIR` runs, `Clausegraph.open(store_dir=DIR, build='no').import_register(path=...)` then "
+        "`close()`, on an on-disk store already holding a build (the build is not timed): read and validate "
+        "every row, convert to N-Triples, bulk-load a new store beside the old one and switch it in atomically. "
+        "*Raw*: `pyoxigraph.Store(fresh_dir).bulk_load(path=result.nq)` + `flush()` of the quads the import "
+        "left in the store (N-Quads dump), alternating with the engine runs.\n")
+    runs, raws = imp.get("runs", []), imp.get("raw_runs", [])
+    name = "register import: engine / raw on-disk bulk load"
+    if runs and raws:
         med = sorted(runs, key=lambda x: x["total_s"])[len(runs) // 2]
-        add("| runs | load_register | write to store | total | register triples | rows/s |")
-        add("|---|---|---|---|---|---|")
+        raw = sorted(raws)[len(raws) // 2]
+        ratio = med["total_s"] / raw
+        add("| runs | load_register | write to store | total | raw bulk load | engine / raw | register triples | "
+            "store quads | rows/s |")
+        add("|---|---|---|---|---|---|---|---|---|")
         nrows = sum(imp.get("rows", {}).values())
-        add(f"| {len(runs)} | {s(med['load_register_s'])} | {s(med['write_s'])} | **{s(med['total_s'])}** | "
-            f"{med['triples']:,} | {nrows / med['total_s']:,.0f} |")
+        add(f"| {len(runs)} / {len(raws)} | {s(med['load_register_s'])} | {s(med['write_s'])} | "
+            f"**{s(med['total_s'])}** | {s(raw)} | {ratio:.2f}x | {med['triples']:,} | "
+            f"{imp.get('result_quads', 0):,} | {nrows / med['total_s']:,.0f} |")
         why = (f"load_register {s(med['load_register_s'])} (Python row validation and N-Triples generation), "
-               f"write {s(med['write_s'])}")
-        rows.append(("register import (10k systems, ~100k evidence)", "import", f"<= {targets['import_s']:.0f} s",
-                     s(med["total_s"]), f"{med['total_s'] / targets['import_s']:.2f}x of target",
-                     _verdict(med["total_s"], targets["import_s"], le=True, why=why, unit="s")))
+               f"write {s(med['write_s'])} (raw bulk load {s(raw)})")
+        rows.append((name, "import", f"<= {targets['import_vs_raw']}x", f"{s(med['total_s'])} (n={len(runs)}) "
+                     f"vs {s(raw)} (n={len(raws)})", f"{ratio:.2f}x",
+                     _verdict(ratio, targets["import_vs_raw"], le=True, why=why)))
     else:
-        lim = (imp.get("timed_out") or {}).get("limit")
+        lim = (imp.get("timed_out") or imp.get("raw_timed_out") or {}).get("limit")
         got = f"> {s(lim)} (cut)" if lim else f"not measured ({imp.get('_status')})"
-        add(f"Import: {got}: `load_register` + `replace_graph` + `close` did not finish within the limit.\n")
-        rows.append(("register import (10k systems, ~100k evidence)", "import", f"<= {targets['import_s']:.0f} s",
-                     got, f">{lim / targets['import_s']:.1f}x of target" if lim else "n/a",
-                     f"FAIL: not met by >{lim / targets['import_s']:.1f}x: see diagnosis in the run report"
-                     if lim else "FAIL: not measured"))
+        add(f"Import: {got}: the import or the raw bulk load did not finish within the limit.\n")
+        rows.append((name, "import", f"<= {targets['import_vs_raw']}x", got, "n/a", "FAIL: not measured"))
     add("")
 
     # ---------------------------------------------------------------- validation

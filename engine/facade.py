@@ -151,7 +151,7 @@ class Clausegraph:
         if not self.is_built:
             raise UserInputError("the store holds no clausegraph build; run 'clausegraph build' with the same store")
         data = load_register(path, known_provisions=self._known_provisions())   # all problems before any write
-        self.store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
+        self.store.replace_graphs(graphs=[REGISTER_GRAPH], sources=[(REGISTER_GRAPH, "ntriples", data.ntriples)])
         return ImportResult(source=data.source, rows={k: len(v) for k, v in data.tables.items()},
                             triples=len(data.ntriples.splitlines()))
 

@@ -13,7 +13,7 @@ import datetime as _dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Iterator, NamedTuple
 
 GRAPH_BASE = "https://w3id.org/clausegraph/graph/"
@@ -178,6 +178,16 @@ class Store(ABC):
     @abstractmethod
     def replace_graph(self, graph: str, data: str | bytes, fmt: str = "turtle") -> None:
         """Replace the content of a named graph with RDF data (``turtle``, ``ntriples``, ``nquads``)."""
+
+    def replace_graphs(self, *, graphs: Sequence[str], sources: Sequence[tuple[str, str, str | bytes]]) -> None:
+        """Empty ``graphs`` and load each ``(graph, format, data)`` of ``sources`` into its graph. Each graph is
+        replaced atomically here; the embedded store replaces them all at once (and faster)."""
+        loaded = {g for g, _, _ in sources}
+        for g in graphs:
+            if g not in loaded:
+                self.drop_graph(g)
+        for graph, fmt, data in sources:
+            self.replace_graph(graph, data, fmt)
 
     @abstractmethod
     def graphs(self) -> list[str]:

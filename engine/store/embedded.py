@@ -1,11 +1,15 @@
 """Embedded store: pyoxigraph in-process, in memory or on disk."""
 from __future__ import annotations
 
+import gc
+import sys
 from pathlib import Path
+from typing import Sequence
 
 import pyoxigraph as ox
 
 from ..errors import InvalidQueryError, StoreError, UserInputError
+from . import swap
 from .base import AskResult, GraphResult, LazyRow, QueryResult, SelectResult, Store, Term
 
 _FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
@@ -35,6 +39,8 @@ def term_from_ox(t: object) -> Term:
 
 
 STAGING_SUFFIX = "#staging"
+#: graphs up to this size (characters of RDF) are gathered in memory and bulk-loaded together
+SMALL_GRAPH = 4_000_000
 
 
 class EmbeddedStore(Store):
@@ -43,16 +49,29 @@ class EmbeddedStore(Store):
     kind = "embedded"
 
     def __init__(self, path: str | Path | None = None) -> None:
-        try:
-            self._store = ox.Store(str(path)) if path else ox.Store()
-        except OSError as exc:
-            raise StoreError(f"cannot open store at {path}: {exc}") from exc
+        self.path = Path(path) if path else None
+        self._store = self._open()
+        if self.path and swap.recover(self.path, self._release):   # a bulk replacement a crash interrupted
+            self._store = self._open()
         for g in list(self._store.named_graphs()):   # staging left by a crash mid-replacement
             if isinstance(g, ox.NamedNode) and g.value.endswith(STAGING_SUFFIX):
                 self._store.remove_graph(g)
-        self.path = Path(path) if path else None
         self.cacheable = True
         self.description = f"embedded ({self.path})" if self.path else "embedded (memory)"
+
+    def _open(self) -> ox.Store:
+        if self.path is None:
+            return ox.Store()
+        swap.complete_if_missing(self.path)
+        try:
+            return ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
+
+    def _release(self) -> None:
+        """Close the pyoxigraph store (it closes when its last reference goes)."""
+        self._store = None  # type: ignore[assignment]
+        gc.collect()
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -120,6 +139,65 @@ class EmbeddedStore(Store):
             raise UserInputError(f"RDF syntax error in graph {graph}: {exc}") from exc
         if exists:
             self._store.update(f"DROP SILENT GRAPH <{graph}> ; MOVE SILENT GRAPH <{target.value}> TO <{graph}>")
+
+    def replace_graphs(self, *, graphs: Sequence[str], sources: Sequence[tuple[str, str, str | bytes]]) -> None:
+        """All of it or none of it, at bulk-load speed when this object is the store's only user: a new store is
+        bulk-loaded with the graphs kept from this one and the new ones, then takes this one's place (in memory:
+        the object; on disk: the directory, switched by renames that survive kill -9, see :mod:`.swap`).
+        Otherwise (the pyoxigraph store is also held elsewhere, e.g. by a server) graph by graph."""
+        for _graph, fmt, _data in sources:
+            if fmt not in _FORMATS:
+                raise UserInputError(f"unsupported RDF format {fmt!r}")
+        # references: this object's attribute and getrefcount's argument; any more means a server holds it
+        if sys.getrefcount(self._store) > 2:
+            return super().replace_graphs(graphs=graphs, sources=sources)
+        self.touched()
+        gone = set(graphs) | {g for g, _, _ in sources}
+        if self.path is None:
+            new = ox.Store()
+            self._fill(new, gone, sources)
+            self._store = new
+            return
+        target = swap.building_dir(self.path)
+        try:
+            new = ox.Store(str(target))
+            self._fill(new, gone, sources)
+            new.flush()
+            del new
+            gc.collect()
+        except BaseException:
+            swap.abandon(self.path)
+            raise
+        swap.commit(self.path)
+        self._release()
+        swap.switch(self.path)
+        self._store = self._open()
+
+    def _fill(self, new: ox.Store, gone: set[str], sources: Sequence[tuple[str, str, str | bytes]]) -> None:
+        """Bulk-load ``new`` with this store's graphs except ``gone``, then with ``sources``. Small graphs are
+        gathered in memory and loaded in one call (each on-disk bulk load costs ~0.15 s however small)."""
+        small = ox.Store()
+        kept = [g for g in self._store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in gone)]
+        for g in [ox.DefaultGraph(), *kept]:
+            small.bulk_load(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g),
+                            format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+        big = []
+        for graph, fmt, data in sources:
+            if len(data) > SMALL_GRAPH:
+                big.append((graph, fmt, data))
+            else:
+                self._bulk_load(small, graph, fmt, data)
+        if len(small):
+            new.bulk_load(small.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        for graph, fmt, data in big:
+            self._bulk_load(new, graph, fmt, data)
+
+    @staticmethod
+    def _bulk_load(target: ox.Store, graph: str, fmt: str, data: str | bytes) -> None:
+        try:
+            target.bulk_load(data, format=_FORMATS[fmt], to_graph=ox.NamedNode(graph))
+        except SyntaxError as exc:
+            raise UserInputError(f"RDF syntax error in graph {graph}: {exc}") from exc
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
