@@ -220,7 +220,16 @@ class Classifier:
         raise ValueError(f"unknown register fact extractor {name!r} in the classification rules")
 
     def facts(self, s: SystemFacts) -> set[str]:
-        """Every condition (IRI) that holds for the system on the as-of date."""
+        """Every condition (IRI) that holds for the system on the as-of date (computed once per distinct set of
+        register facts: a large register has many systems alike)."""
+        sig = (frozenset(s.roles), frozenset(s.use_cases), s.product, s.third_party, s.profiling, s.exemption,
+               s.gpai, s.flops, s.public_body, s.personal_data, frozenset(s.provider_by), frozenset(s.flags))
+        memo = self.__dict__.setdefault("_facts_memo", {})
+        if sig not in memo:
+            memo[sig] = frozenset(self._facts(s))
+        return set(memo[sig])
+
+    def _facts(self, s: SystemFacts) -> set[str]:
         fact_names, derived, _ = self._rules
         uses = {u for u in s.use_cases if u in self.in_force or u.startswith(C)}
         held = {c for c, name in fact_names.items() if self._fact(name, s, uses)}

@@ -99,11 +99,9 @@ def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], M
         if m is None:
             continue
         aid = index.atoms[a].id
-        for control in m.controls:
-            evs = m.by[control]
-            paths += [[ref, aid, control, e] for e in evs]
-            controls.add(control)
-            evidence.update(evs)
+        paths += [[ref, aid, c, e] for c, e in m.pairs]
+        controls.update(m.by)
+        evidence |= m.evidence
     pc.paths, pc.controls, pc.evidence = paths, sorted(controls), sorted(evidence)
     return pc
 

@@ -92,11 +92,12 @@ def _binding_obligations(store: Store, as_of: dt.date, system: str | None) -> di
 
     obligations: dict[str, dict] = {}
     c = Classifier(store, as_of)
+    iris: dict[str, str] = {}   # obligation reference -> IRI (a few hundred, repeated for every system)
     for s in read_systems(store):
         if system and s.id != system:
             continue
         for o in c.classify_system(s)["obligations"]:
-            iri = parse_ref(o["ref"]).iri
+            iri = iris.get(o["ref"]) or iris.setdefault(o["ref"], parse_ref(o["ref"]).iri)
             best = obligations.get(iri)
             if best is None or o["applies_from"] < best["applies_from"]:
                 obligations[iri] = {**o, "systems": (best or {}).get("systems", []) + [s.id]}

@@ -150,6 +150,15 @@ class Met:
     def controls(self) -> list[str]:
         return sorted(self.by)
 
+    @cached_property
+    def pairs(self) -> list[tuple[str, str]]:
+        """(control, evidence) for every piece of evidence, by control then evidence as listed."""
+        return [(c, e) for c in self.controls for e in self.by[c]]
+
+    @cached_property
+    def evidence(self) -> frozenset[str]:
+        return frozenset(e for evs in self.by.values() for e in evs)
+
 
 def met_atoms(store: Store, targets: list[str], as_of: dt.date, via: bool, scope: str = "") -> dict[tuple[str, str], Met]:
     """(target provision IRI, atom IRI) -> the implemented controls with evidence valid on ``as_of`` that meet
