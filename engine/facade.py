@@ -65,17 +65,23 @@ class Clausegraph:
     def open(cls, *, store_dir: str | Path | None = None, endpoint: str | None = None,
              update_endpoint: str | None = None, store_endpoint: str | None = None, user: str | None = None,
              password: str | None = None, token: str | None = None, timeout: float = 30.0,
-             register: str | Path | None = None, build: str = "required") -> "Clausegraph":
+             register: str | Path | None = None, build: str = "required",
+             create_store: bool = False) -> "Clausegraph":
         """Open the chosen store: remote (``endpoint``), on disk (``store_dir``) or the bundled graph in memory.
 
         ``build`` says what to do about the graph: ``"required"`` builds the in-memory graph (with
         ``register``) and refuses a persistent or remote store holding none (a given ``register`` is then
         imported); ``"if-missing"`` also builds an on-disk store that holds none; ``"no"`` leaves the store as
         it is (the caller builds or imports).
+
+        An on-disk store folder is created (with its parents) only when it is going to be built: with
+        ``build="if-missing"`` or ``create_store=True``; otherwise a missing folder is refused and nothing is
+        created.
         """
         from .store import open_store
 
-        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout))
+        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout,
+                            create=create_store or build == "if-missing"))
         if build == "no":
             return cg
         in_memory = store_dir is None and endpoint is None

@@ -17,7 +17,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from ..render import emit
 
-    cg = open_facade(args, build="no")
+    cg = open_facade(args, build="no", create_store=True)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=console, transient=True, disable=args.format == "json" or not console.is_terminal) as bar:
