@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
@@ -32,6 +34,37 @@ ANNEX_I_PRODUCTS = {
     "civil-aviation-security": "B", "two-three-wheel-vehicles": "B", "agricultural-vehicles": "B",
     "marine-equipment": "B", "rail": "B", "motor-vehicles": "B", "civil-aviation": "B",
 }
+
+
+URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")   # anything with a scheme (a Windows drive letter too)
+MAX_PATH_PART = 255                                  # bytes in one file or folder name (common file systems)
+
+
+def location_problem(value: str) -> str | None:
+    """Why ``value`` is not an evidence (or assessment, report, minutes) location, or None. A location is an
+    http(s) URL with a host, or a relative path with '/' separators that stays inside the register folder."""
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        return "a location may not contain spaces or control characters (encode them in a URL as %20)"
+    if URL_RE.match(value):
+        scheme = value.split(":", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            return (f"{scheme!r} locations are not accepted: give an http(s) URL or a path relative to the "
+                    "register folder")
+        try:
+            parts = urlsplit(value)
+            host, _port = parts.hostname, parts.port
+        except ValueError as exc:
+            return f"malformed URL: {exc}"
+        return None if host and value.lower().startswith(f"{scheme}://") else "malformed URL: no host"
+    if "\\" in value:
+        return "use '/' between folders in a relative path (not '\\')"
+    if value.startswith("/"):
+        return "an absolute path: give a path relative to the register folder, or an http(s) URL"
+    if posixpath.normpath(value).split("/")[0] == "..":
+        return "a local evidence path must stay inside the register folder"
+    if any(len(part.encode("utf-8")) > MAX_PATH_PART for part in value.split("/")):
+        return f"a file or folder name in the path is longer than {MAX_PATH_PART} bytes"
+    return None
 
 
 @dataclass
@@ -90,21 +123,21 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
     ids: dict[str, set[str]] = {}
     if "systems" not in tables and not problems.problems:
         problems.add("systems is required (systems.csv, a 'systems' sheet or a 'systems' key)", str(path))
-    for name, table in tables.items():
+    elif "systems" in tables and tables["systems"].readable and not tables["systems"].rows:
+        problems.add("no systems: the file has a header but no rows, and a register describes at least one AI "
+                     "system", tables["systems"].file, 2)   # the root cause of every unknown system id: said first
+    readable = {name: table for name, table in tables.items() if table.readable}
+    for name, table in readable.items():
         checked[name] = _check_table(name, table, problems)
         if any(c.name == "id" for c in SCHEMA[name]):
             ids[name] = {r["id"] for r in checked[name] if r.get("id")}
     # cross-file references
-    for name, table in tables.items():
+    for name, table in readable.items():
+        _check_id_references(name, table, checked[name], tables, ids, problems)
         for row, cells in zip(table.rows, checked[name]):
             for col in SCHEMA[name]:
                 value = cells.get(col.name, "")
-                if col.kind == "ids" and value and col.target:
-                    for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
-                        if ref_id not in ids.get(col.target, set()):
-                            problems.add(f"unknown {col.target[:-1] if col.target != 'evidence' else 'evidence'} "
-                                         f"id {ref_id!r}", table.file, row.number, col.name)
-                elif col.kind == "usecases" and value:
+                if col.kind == "usecases" and value:
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
                         if iri and not iri.startswith(CONDITION_NS) and iri not in known:
@@ -114,13 +147,39 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
                     for text in [v.strip() for v in value.split(";") if v.strip()]:
                         _check_ref(text, col, known, problems, table.file, row.number)
     digests: dict[str, str | None] = {}
-    if "evidence" in tables:
+    if "evidence" in readable:
         for row, cells in zip(tables["evidence"].rows, checked["evidence"]):
             loc = cells.get("location", "")
-            if loc and not re.match(r"^[a-z][a-z0-9+.-]*://", loc):
+            if loc and not URL_RE.match(loc):   # a checked location: a URL or a relative path inside the folder
                 digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
+
+
+def _check_id_references(name: str, table: Table, rows: list[dict[str, str]], tables: dict[str, Table],
+                         ids: dict[str, set[str]], problems: ProblemCollector) -> None:
+    """Ids in ``table`` must name rows of their target file. When the target has no rows (or is missing) that
+    is said once per column, not once per reference; an unreadable target was reported already."""
+    for col in SCHEMA[name]:
+        if col.kind != "ids" or not col.target:
+            continue
+        refs = [(row, ref_id) for row, cells in zip(table.rows, rows)
+                for ref_id in (v.strip() for v in cells.get(col.name, "").split(";")) if ref_id]
+        target = tables.get(col.target)
+        if not refs or (target is not None and not target.readable):
+            continue
+        noun = "evidence" if col.target == "evidence" else col.target[:-1]
+        if target is None or not target.rows:
+            why = f"{target.file} has no rows" if target is not None else \
+                f"the register has no {col.target} (no {col.target}.csv, sheet or key)"
+            names = sorted({r for _, r in refs})
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            problems.add(f"{len(refs)} reference{'s' if len(refs) != 1 else ''} to {noun} ids ({shown}), but {why}",
+                         table.file, refs[0][0].number, col.name)
+            continue
+        for row, ref_id in refs:
+            if ref_id not in ids.get(col.target, set()):
+                problems.add(f"unknown {noun} id {ref_id!r}", table.file, row.number, col.name)
 
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
@@ -138,18 +197,22 @@ def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemC
 
 
 def _digest(base: Path, location: str, problems: ProblemCollector, file: str, row: int) -> str | None:
-    target = (base / location).resolve()
     try:
+        target = (base / location).resolve()
         target.relative_to(base.resolve())
-    except ValueError:
+    except (ValueError, OSError):
         problems.add("a local evidence path must stay inside the register folder", file, row, "location")
         return None
-    if not target.is_file():
-        return None  # reported by validation (evidence file missing), not an import error
     h = hashlib.sha256()
-    with open(target, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        if not target.is_file():
+            return None  # reported by validation (evidence file missing), not an import error
+        with open(target, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        problems.add(f"the evidence file cannot be read: {exc.strerror or exc}", file, row, "location")
+        return None
     return h.hexdigest()
 
 
@@ -238,7 +301,7 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
     if k == "location":
         if FORMULA_RE.match(value):
             return "starts like a spreadsheet formula (=, +, -, @)"
-        return None
+        return location_problem(value)
     return None  # refs and annexa are checked against the catalogue later
 
 
