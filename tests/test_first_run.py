@@ -67,3 +67,66 @@ def test_store_in_use_by_another_process_exits_2(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(30)
+
+
+# ---------------------------------------------------------------- item 6: frameworks exist from their publication
+
+def frameworks_on(day: str) -> dict[str, dict]:
+    res = run_cli("frameworks", "--as-of", day, "--format", "json")
+    assert res.returncode == 0, res.stderr
+    return {f["key"]: f for f in json.loads(res.stdout)["frameworks"]}
+
+
+def test_no_framework_is_in_force_before_it_was_published():
+    early = frameworks_on("2000-01-01")
+    assert set(early) == {"iso42001", "iso27001", "euaiact", "nist-ai-rmf"}
+    for f in early.values():
+        assert f["in_force"] is False and f["in_force_from"] > "2000-01-01"
+        assert sum(f["counts"].values()) == 0, f
+    table = run_cli("frameworks", "--as-of", "2000-01-01").stdout
+    assert table.count("not yet published") == 3 and "not yet in force" in table
+
+
+def test_frameworks_between_publications():
+    mid = frameworks_on("2023-06-01")
+    assert mid["iso27001"]["in_force"] and mid["nist-ai-rmf"]["in_force"]
+    assert mid["iso27001"]["counts"]["control"] == 93 and mid["nist-ai-rmf"]["counts"]["subcategory"] == 72
+    assert not mid["iso42001"]["in_force"] and not mid["euaiact"]["in_force"]
+    assert sum(mid["iso42001"]["counts"].values()) == 0 and sum(mid["euaiact"]["counts"].values()) == 0
+    assert frameworks_on("2023-12-18")["iso42001"]["counts"]["control"] == 38
+    assert frameworks_on("2023-12-17")["iso42001"]["in_force"] is False
+
+
+def test_a_provision_is_not_in_force_before_its_framework_was_published():
+    def in_force(ref: str, day: str) -> bool:
+        return json.loads(run_cli("show", ref, "--as-of", day, "--format", "json").stdout)["in_force"]
+
+    assert in_force("iso42001:A.6.2.8", "2023-01-01") is False and in_force("iso42001:A.6.2.8", "2024-01-01")
+    assert in_force("nist-ai-rmf:GV-1.1", "2022-12-31") is False and in_force("nist-ai-rmf:GV-1.1", "2023-02-01")
+
+
+def test_every_framework_date_has_a_source_and_a_verification_status(embedded_store):
+    rows = embedded_store.select(
+        "PREFIX cg: <https://w3id.org/clausegraph/ontology#> SELECT ?key ?from ?source ?status WHERE { "
+        "?fw a cg:Framework ; cg:frameworkKey ?key . OPTIONAL { ?fw cg:inForceFrom ?from } "
+        "OPTIONAL { ?fw cg:inForceFromSource ?source } OPTIONAL { ?fw cg:inForceFromStatus ?status } }").rows
+    assert len(rows) == 4
+    for r in rows:
+        assert "from" in r and "source" in r and r["source"].value.startswith("https://"), r
+        assert r["status"].value in ("verified", "secondary-sources", "unverified")
+    dates = {r["key"].value: r["from"].value for r in rows}
+    assert dates == {"iso42001": "2023-12-18", "iso27001": "2022-10-25", "nist-ai-rmf": "2023-01-26",
+                     "euaiact": "2024-08-01"}
+
+
+def test_overview_page_says_a_framework_is_not_yet_published():
+    from fastapi.testclient import TestClient
+
+    from clausegraph.api.app import create_app
+    from clausegraph.engine.facade import Clausegraph
+
+    cg = Clausegraph.open()
+    with TestClient(create_app(cg.store)) as client:
+        page = client.get("/", params={"as_of": "2023-06-01"}).text
+    assert "Not yet published on this date: it exists from 2023-12-18." in page
+    assert "Not yet in force on this date: it exists from 2024-08-01." in page
