@@ -134,11 +134,13 @@ class Clausegraph:
 
     # ------------------------------------------------------------------ writing
     def build(self, *, register: str | Path | None = None, include_mappings: bool = True,
-              progress: Callable[[str, int, int], None] | None = None):
-        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``."""
+              keep_register: bool = True, progress: Callable[[str, int, int], None] | None = None):
+        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``. Without
+        ``register``, a register already in the store is kept unless ``keep_register=False``."""
         from .build import build
 
-        return build(self.store, register=register, progress=progress, include_mappings=include_mappings)
+        return build(self.store, register=register, progress=progress, include_mappings=include_mappings,
+                     keep_register=keep_register)
 
     def import_register(self, *, path: str | Path) -> ImportResult:
         """Validate the register at ``path`` completely, then replace the store's register graph with it."""

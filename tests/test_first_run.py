@@ -130,3 +130,94 @@ def test_overview_page_says_a_framework_is_not_yet_published():
         page = client.get("/", params={"as_of": "2023-06-01"}).text
     assert "Not yet published on this date: it exists from 2023-12-18." in page
     assert "Not yet in force on this date: it exists from 2024-08-01." in page
+
+
+# ---------------------------------------------------------------- item 7: build keeps the register
+
+SYSTEMS_QUERY = ("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://w3id.org/clausegraph/ontology#AISystem> }")
+
+
+def count_systems(store) -> int:
+    res = run_cli("query", SYSTEMS_QUERY, "--store", str(store), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    return int(json.loads(res.stdout)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_rebuilding_a_store_keeps_its_register_unless_told(tmp_path):
+    from .conftest import ROOT
+
+    store = tmp_path / "store"
+    first = run_cli("build", "--store", str(store), "--register", str(ROOT / "examples" / "acme"), "--format", "json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["register"] == "loaded"
+    n = count_systems(store)
+    assert n >= 10
+    again = run_cli("build", "--store", str(store))      # the README tour's rebuild, after make serve
+    assert again.returncode == 0, again.stderr
+    assert "register kept" in again.stdout and "--drop-register" in again.stdout
+    assert count_systems(store) == n
+    dropped = run_cli("build", "--store", str(store), "--drop-register", "--format", "json")
+    assert dropped.returncode == 0 and json.loads(dropped.stdout)["register"] == "dropped"
+    assert count_systems(store) == 0
+    none = run_cli("build", "--store", str(store), "--format", "json")
+    assert json.loads(none.stdout)["register"] == "none"
+
+
+def test_drop_register_with_a_register_is_a_usage_error(tmp_path):
+    from .conftest import ROOT
+
+    res = run_cli("build", "--store", str(tmp_path / "s"), "--register", str(ROOT / "examples" / "acme"),
+                  "--drop-register")
+    assert res.returncode == 2 and not (tmp_path / "s").exists()
+
+
+# ---------------------------------------------------------------- item 9: what a fresh machine needs
+
+def test_readme_says_what_a_fresh_machine_needs():
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    assert "needs only" not in setup
+    for needed in ("Python 3.11", "pip", "Java", "chromium", "apt-get", "root"):
+        assert needed in setup, needed
+
+
+def run_make_browser(tmp_path, *, chromium: bool, uid: int):
+    """``make browser`` with a PATH holding only fakes: a chromium (or none), ``id`` and a recording apt-get."""
+    import shutil
+    import subprocess
+
+    from .conftest import ROOT
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    calls = tmp_path / "apt-calls"
+    scripts = {"id": f"#!/bin/sh\necho {uid}\n", "apt-get": f"#!/bin/sh\necho \"$@\" >> {calls}\n"}
+    if chromium:
+        scripts["chromium"] = "#!/bin/sh\nexit 0\n"
+    for name, text in scripts.items():
+        (fake / name).write_text(text, encoding="utf-8")
+        (fake / name).chmod(0o755)
+    env = {"PATH": str(fake), "HOME": str(tmp_path)}
+    res = subprocess.run([shutil.which("make"), "-s", "-C", str(ROOT), "browser"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    return res, (calls.read_text(encoding="utf-8").splitlines() if calls.exists() else [])
+
+
+def test_make_browser_installs_nothing_where_chromium_exists(tmp_path):
+    res, apt = run_make_browser(tmp_path, chromium=True, uid=1000)
+    assert res.returncode == 0, res.stderr
+    assert apt == []
+
+
+def test_make_browser_without_root_says_what_to_do(tmp_path):
+    res, apt = run_make_browser(tmp_path, chromium=False, uid=1000)
+    assert res.returncode != 0 and apt == []
+    assert "apt-get install" in res.stderr and "chromium" in res.stderr and "root" in res.stderr
+
+
+def test_make_browser_as_root_installs_debian_chromium_once(tmp_path):
+    res, apt = run_make_browser(tmp_path, chromium=False, uid=0)
+    assert res.returncode == 0, res.stderr
+    assert apt[0] == "update" and apt[1].startswith("install") and apt[1].split()[-1] == "chromium"

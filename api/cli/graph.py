@@ -26,14 +26,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         def progress(name: str, i: int, total: int) -> None:
             bar.update(task, description=f"loading {name}", completed=i, total=total)
 
-        report = cg.build(register=args.register, progress=progress)
+        report = cg.build(register=args.register, keep_register=not args.drop_register, progress=progress)
     cg.close()
     rows = sorted(report.graphs.items())
     doc = {"store": cg.store.description, "graphs": dict(rows), "triples": report.triples,
-           "seconds": round(report.seconds, 3)}
+           "seconds": round(report.seconds, 3), "register": report.register}
     if args.format == "table":
         emit("table", ["graph", "triples"], rows + [("total", report.triples)],
              title=f"built {cg.store.description} in {report.seconds:.2f} s")
+        print({"loaded": f"register loaded from {args.register}",
+               "kept": "register kept: the store's register was left as it was (--drop-register removes it)",
+               "dropped": "register dropped (--drop-register)",
+               "none": "no register: give --register PATH to load one"}[report.register])
     else:
         emit(args.format, ["graph", "triples"], rows, doc)
     return 0

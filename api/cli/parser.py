@@ -70,7 +70,11 @@ def make_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = add("build", graph.cmd_build, "load ontology, catalogues and crosswalks (and a register) into a store")
-    sp.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml)")
+    reg = sp.add_mutually_exclusive_group()
+    reg.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml); replaces "
+                     "the store's register")
+    reg.add_argument("--drop-register", action="store_true", help="remove the register already in the store "
+                     "(without this, a rebuild keeps it)")
     _store_options(sp)
     _format_option(sp, ("table", "json"))
 
