@@ -92,8 +92,9 @@ def print_tree(root: dict, out: TextIO | None = None) -> None:
         if n.get("label"):
             bits.append(n["label"])
         if n.get("relationship"):
-            bits.append(f"[{n['relationship']}, {n.get('rationale', '')}, {n.get('strength', '')}"
-                        f"{', derived' if n.get('derived') else ''}]".replace("[", "\\[", 1))
+            fields = [n["relationship"], n.get("rationale"), n.get("strength"),
+                      "derived" if n.get("derived") else None]
+            bits.append("\\[" + ", ".join(str(f) for f in fields if f not in (None, "")) + "]")
         if n["kind"] == "control":
             bits.append(f"({n['status']})")
         if n["kind"] == "evidence":

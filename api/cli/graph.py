@@ -88,9 +88,13 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
     as_of = as_of_or_today(args.as_of)
     fws = open_facade(args).frameworks(as_of=as_of)
-    rows = [[f["key"], f["title"], f["version"], ", ".join(f"{k} {v}" for k, v in f["counts"].items())
-             if f["in_force"] else f"none: not yet {'published' if f['published'] == f['in_force_from'] else 'in force'}"
-                                   f" (from {f['in_force_from']})"] for f in fws]
+    def in_force(f: dict) -> str:
+        if f["in_force"]:
+            return ", ".join(f"{k} {v}" for k, v in f["counts"].items())
+        return (f"none: not yet {'published' if f['published'] == f['in_force_from'] else 'in force'} "
+                f"(from {f['in_force_from']})")
+
+    rows = [[f["key"], f["title"], f["version"], in_force(f)] for f in fws]
     emit(args.format, ["key", "title", "version", "provisions in force"], rows, {"as_of": as_of.isoformat(),
          "frameworks": fws}, title=f"frameworks in force on {as_of}")
     return 0
