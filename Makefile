@@ -9,7 +9,7 @@ STORE  ?= .clausegraph/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 REGISTER ?= examples/acme
-EXTRAS ?= server,reasoning,test,bench
+EXTRAS ?= server,mcp,reasoning,test,bench
 
 .PHONY: install browser serve test bench clean
 

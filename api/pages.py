@@ -3,7 +3,9 @@
 Views: overview (``/``), coverage (``/coverage``: framework x framework heatmap and one framework's
 provisions coloured by status), trace explorer (``/trace`` search, ``/provisions/{ref}``, ``/controls/{id}``,
 ``/evidence/{id}``), systems (``/systems``, ``/systems/{id}``), Statement of Applicability (``/soa`` and
-``/soa/download``) and the SPARQL editor (``/query``, YASGUI vendored under ``/static/vendor/yasgui``).
+``/soa/download``), the management system's records (``/records``: incidents with deadlines, open findings and
+actions, decisions; ``/findings/{id}``, ``/actions/{id}``, ``/decisions/{id}``, ``/incidents/{id}/impact``),
+audit readiness (``/readiness``) and the SPARQL editor (``/query``, YASGUI vendored under ``/static/vendor/yasgui``).
 
 A handler parses parameters, calls the facade (:class:`clausegraph.engine.Clausegraph`) and hands its answers
 to a template; it computes no answer. Errors (``ClausegraphError``, parameter validation) render ``error.html`` with the error's own
@@ -66,8 +68,11 @@ templates.env.globals["FRAMEWORK_ORDER"] = FRAMEWORK_ORDER
 
 def _node_url(node: dict) -> str:
     kind, ident = node["kind"], node["id"]
-    return {"provision": _ref_url, "control": lambda i: _id_url("controls", i),
-            "evidence": lambda i: _id_url("evidence", i)}[kind](ident)
+    urls = {"provision": _ref_url, "control": lambda i: _id_url("controls", i),
+            "evidence": lambda i: _id_url("evidence", i), "system": lambda i: _id_url("systems", i),
+            "finding": lambda i: _id_url("findings", i), "action": lambda i: _id_url("actions", i),
+            "decision": lambda i: _id_url("decisions", i)}
+    return urls[kind](ident) if kind in urls else "#"
 
 
 templates.env.globals["node_url"] = _node_url
@@ -279,6 +284,58 @@ def soa_download(request: Request, format: str = Query("xlsx"), as_of: str | Non
                             background=BackgroundTask(os.unlink, path))
     render = to_csv if format == "csv" else to_markdown
     return Response(render(COLUMNS, table_rows(doc)), media_type=media, headers=headers)
+
+
+# ------------------------------------------------------------------ the management system's records
+@router.get("/records", response_class=HTMLResponse)
+def records_page(request: Request, as_of: str | None = Query(None)) -> HTMLResponse:
+    cg = facade_of(request)
+    cg.require_register()
+    day = parse_day(as_of)
+    findings = cg.open_findings(as_of=day)
+    return page(request, "records.html", title="Records", nav="records", day=day, incidents=cg.incidents(as_of=day),
+                findings=findings, open_ids=[f["id"] for f in findings["findings"]], decisions=cg.decisions())
+
+
+@router.get("/readiness", response_class=HTMLResponse)
+def readiness_page(request: Request, as_of: str | None = Query(None)) -> HTMLResponse:
+    cg = facade_of(request)
+    cg.require_register()
+    day = parse_day(as_of)
+    return page(request, "readiness.html", title="Audit readiness", nav="records", day=day,
+                doc=cg.readiness(as_of=day))
+
+
+@router.get("/incidents/{incident_id}/impact", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    cg = facade_of(request)
+    cg.require_register()
+    day = parse_day(as_of)
+    return page(request, "incident.html", title=f"Incident {incident_id}", nav="records", day=day,
+                doc=cg.incident_impact(incident=incident_id, as_of=day))
+
+
+def _record_page(request: Request, what: str, ident: str, as_of: str | None) -> HTMLResponse:
+    cg = facade_of(request)
+    cg.require_register()
+    day = parse_day(as_of)
+    return page(request, "record.html", title=f"{what.capitalize()} {ident}", nav="records", day=day,
+                tree=cg.trace(**{what: ident}, as_of=day), what=what)
+
+
+@router.get("/findings/{finding_id}", response_class=HTMLResponse)
+def finding_page(request: Request, finding_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    return _record_page(request, "finding", finding_id, as_of)
+
+
+@router.get("/actions/{action_id}", response_class=HTMLResponse)
+def action_page(request: Request, action_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    return _record_page(request, "action", action_id, as_of)
+
+
+@router.get("/decisions/{decision_id}", response_class=HTMLResponse)
+def decision_page(request: Request, decision_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    return _record_page(request, "decision", decision_id, as_of)
 
 
 # ------------------------------------------------------------------ SPARQL editor

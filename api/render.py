@@ -92,11 +92,13 @@ def print_tree(root: dict, out: TextIO | None = None) -> None:
         if n.get("label"):
             bits.append(n["label"])
         if n.get("relationship"):
-            fields = [n["relationship"], n.get("rationale"), n.get("strength"),
-                      "derived" if n.get("derived") else None]
-            bits.append("\\[" + ", ".join(str(f) for f in fields if f not in (None, "")) + "]")
-        if n["kind"] == "control":
+            extra = [str(n[k]) for k in ("rationale", "strength") if n.get(k)] + (["derived"] if n.get("derived") else [])
+            bits.append(f"[{', '.join([n['relationship'], *extra])}]".replace("[", "\\[", 1))
+        if n["kind"] in ("control", "finding"):
             bits.append(f"({n['status']})")
+        if n["kind"] == "action":
+            bits.append(f"(done {n['done_on']})" if n.get("done") else
+                        f"([red]overdue since {n['due']}[/red])" if n.get("overdue") else f"(due {n['due']})")
         if n["kind"] == "evidence":
             bits.append(("[green]valid[/green]" if n["valid"] else "[red]not valid[/red]")
                         + f" {n['collected_on']}..{n['valid_until'] or ''} {n['location']}")

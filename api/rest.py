@@ -5,7 +5,8 @@ its result; it never computes an answer. Every list is paginated the same way (`
 ``total``).
 
 Routes: frameworks, provisions/{ref}, crosswalk, systems, systems/{id}/classification, coverage, gaps,
-trace, impact, validation, soa. Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
+trace, impact, validation, soa; the management system's records: incidents, incidents/{id}/impact, findings,
+decisions, readiness. Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
 ``cg: Clausegraph = Depends(get_facade)`` parameter, ``as_of: dt.date | None`` passed on as it is (the facade
 defaults it), list results returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses
 (the app renders them).
@@ -137,12 +138,15 @@ def gaps_route(target: str = Query(..., description="framework key"),
 
 
 @router.get("/trace", responses=ERRORS, summary="Trace a provision, a control or a piece of evidence",
-            description="Forward from `ref` (provision -> mapped provisions -> controls -> evidence) or backward "
-                        "from `control` or `evidence` to every provision it serves. Give exactly one.")
+            description="Forward from `ref` (provision -> mapped provisions -> controls -> evidence, and the "
+                        "findings raised against it -> corrective actions -> evidence) or backward from `control`, "
+                        "`evidence`, `finding`, `action` or `decision`. Give exactly one.")
 def trace_route(ref: str | None = Query(None), control: str | None = Query(None),
-                evidence: str | None = Query(None), as_of: dt.date | None = AsOf(),
+                evidence: str | None = Query(None), finding: str | None = Query(None),
+                action: str | None = Query(None), decision: str | None = Query(None), as_of: dt.date | None = AsOf(),
                 cg: Clausegraph = Depends(get_facade)) -> dict:
-    return dict(cg.trace(ref=ref, control=control, evidence=evidence, as_of=as_of))
+    return dict(cg.trace(ref=ref, control=control, evidence=evidence, finding=finding, action=action,
+                         decision=decision, as_of=as_of))
 
 
 @router.get("/impact", responses=ERRORS, summary="What loses coverage",
@@ -171,3 +175,41 @@ def soa_route(include_27001: bool = Query(False), as_of: dt.date | None = AsOf()
               offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
     doc = cg.soa(include_27001=include_27001, as_of=as_of)
     return {**doc, "controls": page(doc["controls"], limit, offset)}
+
+
+# ---------------------------------------------------------------- the management system's records
+
+@router.get("/incidents", response_model=Page, responses=ERRORS, summary="Incidents and their Art. 73 deadlines",
+            description="Every incident; serious ones with the EU AI Act Art. 73 reporting deadline, the paragraph "
+                        "that sets it, days left or days late on `as_of`, and whether Art. 73 binds the organisation "
+                        "for the system on the deadline.")
+def incidents_route(as_of: dt.date | None = AsOf(), limit: int = Limit(), offset: int = Offset(),
+                    cg: Clausegraph = Depends(get_facade)) -> dict:
+    return page(cg.incidents(as_of=as_of), limit, offset)
+
+
+@router.get("/incidents/{incident_id}/impact", responses=ERRORS, summary="Impact of one incident",
+            description="The systems, provisions and open findings an incident touches.")
+def incident_impact_route(incident_id: str, as_of: dt.date | None = AsOf(),
+                          cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.incident_impact(incident=incident_id, as_of=as_of))
+
+
+@router.get("/findings", responses=ERRORS, summary="Open findings and corrective actions",
+            description="Findings not closed (with their actions) and actions not done on `as_of`, overdue first.")
+def findings_route(as_of: dt.date | None = AsOf(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.open_findings(as_of=as_of))
+
+
+@router.get("/decisions", response_model=Page, responses=ERRORS, summary="Decision history per system",
+            description="Gate decisions (design, pre-deployment, change, retirement) per system, oldest first.")
+def decisions_route(system: str | None = Query(None, description="only this system's decisions"),
+                    limit: int = Limit(), offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return page(cg.decisions(system=system), limit, offset)
+
+
+@router.get("/readiness", responses=ERRORS, summary="ISO/IEC 42001 audit readiness",
+            description="Per clause 4-10 and per Annex A control: the records that show it operates on `as_of` "
+                        "(evidence, audits, reviews, closed findings, assessments, SoA) and what is missing.")
+def readiness_route(as_of: dt.date | None = AsOf(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return dict(cg.readiness(as_of=as_of))

@@ -162,3 +162,45 @@ class System:
     def as_dict(self) -> Item:
         return {"id": self.id, "name": self.name, "roles": self.roles, "use_cases": self.use_cases,
                 "lifecycle": self.lifecycle, "tier": self.tier, "gpai": self.gpai}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A provision an answer rests on: its reference, title and the link to its official text."""
+
+    ref: str
+    title: str
+    source: str | None
+
+    def as_dict(self) -> Item:
+        return {"ref": self.ref, "title": self.title, "source": self.source}
+
+
+class OpenFindings(TypedDict):
+    """``open_findings``: findings not closed (with their actions) and actions not done on the as-of date."""
+
+    as_of: str
+    findings: list[Item]
+    actions: list[Item]
+    summary: dict[str, int]
+
+
+class IncidentImpact(TypedDict):
+    """``incident_impact``: the incident (with its deadline), systems, provisions and open findings it touches."""
+
+    as_of: str
+    incident: Item
+    systems: list[str]
+    provisions: list[str]
+    findings_from_incident: list[str]
+    open_findings: list[Item]
+
+
+class Readiness(TypedDict):
+    """``readiness``: per ISO/IEC 42001 clause 4-10 and Annex A control, records and what is missing."""
+
+    as_of: str
+    window_from: str
+    clauses: list[Item]
+    controls: list[Item]
+    summary: dict[str, int]

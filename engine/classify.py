@@ -295,13 +295,26 @@ def classify(store: Store, as_of: dt.date) -> dict:
             "systems": [c.classify_system(s) for s in read_systems(store)]}
 
 
+def year_before(day: dt.date) -> dt.date:
+    """The same calendar day a year earlier (28 February for 29 February): 'the last 12 months' start there."""
+    if day.year == 1:
+        return dt.date.min
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 def classification_ntriples(store: Store, as_of: dt.date) -> str:
     """The classification as triples (tier, conditions met, obligations binding), for SHACL and SPARQL."""
     from .refs import ORG_NS
 
     c = Classifier(store, as_of)
     cg = ONTOLOGY_NS
-    lines = [f'<{ORG_NS}classification> <{cg}asOf> "{as_of.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> .']
+    xsd_date = "http://www.w3.org/2001/XMLSchema#date"
+    lines = [f'<{ORG_NS}classification> <{cg}asOf> "{as_of.isoformat()}"^^<{xsd_date}> .',
+             f'<{ORG_NS}classification> <{cg}twelveMonthsBefore> "{year_before(as_of).isoformat()}"^^<{xsd_date}> .']
+    incidents = _serious_incidents(store)
     for s in read_systems(store):
         facts = c.facts(s)
         result = c.classify_system(s, facts)
@@ -310,4 +323,27 @@ def classification_ntriples(store: Store, as_of: dt.date) -> str:
         lines += [f"<{s.iri}> <{cg}meetsCondition> <{f}> ." for f in sorted(facts)]
         lines += [f"<{s.iri}> <{cg}boundBy> <{Ref('euaiact', o['ref'].split(':', 1)[1]).iri}> ."
                   for o in result["obligations"]]
+        applicable = {Ref('euaiact', o['ref'].split(':', 1)[1]).iri: o["applies_from"]
+                      for o in result["obligations"] if o["status"] == "applicable"}
+        lines += [f"<{s.iri}> <{cg}applicableObligation> <{iri}> ." for iri in applicable]
+        # cg:reportableUnder: the serious incident's Art. 73 paragraph applies on the as-of date and already
+        # applied on the incident's deadline (an incident due before Art. 73 bound the system is not late under it)
+        lines += [f"<{i}> <{cg}reportableUnder> <{para}> ." for i, due, para in incidents.get(s.iri, [])
+                  if reportable_under(applicable, para, due)]
     return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+def reportable_under(applicable: dict[str, str | None], paragraph: str, due: str) -> bool:
+    """A serious incident due on ``due`` (ISO date) is reportable under the Art. 73 ``paragraph`` (IRI) when that
+    paragraph binds the system on the as-of date (``applicable``: IRI -> applies-from) and already applied on the
+    deadline."""
+    return paragraph in applicable and (applicable[paragraph] or "") <= due
+
+
+def _serious_incidents(store: Store) -> dict[str, list[tuple[str, str, str]]]:
+    """system IRI -> (incident IRI, reporting deadline, Art. 73 paragraph setting it) for serious incidents."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for r in store.select(q.PREFIXES + """SELECT ?s ?i ?due ?para WHERE { ?i cg:aboutSystem ?s ;
+            cg:reportDueOn ?due ; cg:deadlineSetBy ?para . }""").rows:
+        out.setdefault(r["s"].value, []).append((r["i"].value, r["due"].value, r["para"].value))
+    return out

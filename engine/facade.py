@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from . import cache
-from .answers import (Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult, Plan,
-                      ProvisionAnswer, StatementOfApplicability, System, SystemClassification, Trace)
-from .errors import NotFoundError, UserInputError
+from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult,
+                      IncidentImpact, OpenFindings, Plan, ProvisionAnswer, Readiness, StatementOfApplicability,
+                      System, SystemClassification, Trace)
+from .errors import ClausegraphError, NotFoundError, UserInputError
 from .store import QueryResult, Store
 
 T = TypeVar("T")
@@ -171,6 +172,30 @@ class Clausegraph:
         """The canonical reference of ``ref`` (aliases accepted); unknown: 404 with suggestions."""
         return str(self.catalogue().resolve(ref).ref)
 
+    def cite(self, *, refs: Iterable[str]) -> list[Citation]:
+        """The citations (reference, title, source link) of the known provisions among ``refs``, in order."""
+        from . import queries as q
+
+        cat, iris = self.catalogue(), {}
+        for text in refs:
+            try:
+                info = cat.resolve(text)
+            except (ClausegraphError, ValueError, KeyError):
+                continue   # not a provision reference (an id, a condition): nothing to cite
+            iris.setdefault(info.iri, str(info.ref))
+        if not iris:
+            return []
+        key = ("cite", tuple(iris))
+
+        def compute() -> list[Citation]:
+            rows = self.store.select(q.render("provision-sources", targets=q.values("p", list(iris)))).rows
+            found = {r["p"].value: r for r in rows}
+            return [Citation(ref=ref, title=found[i]["title"].value if i in found and "title" in found[i] else "",
+                             source=found[i]["source"].value if i in found and "source" in found[i] else None)
+                    for i, ref in iris.items()]
+
+        return self._memo(key, compute)
+
     def catalogue(self):
         """The indexed catalogue view (provisions, titles, hierarchy) of the store."""
         from .catalogue import Catalogue
@@ -308,15 +333,24 @@ class Clausegraph:
                           lambda: gaps(self.store, target, day, from_key, system, assume_complete))
 
     def trace(self, *, ref: str | None = None, control: str | None = None, evidence: str | None = None,
+              finding: str | None = None, action: str | None = None, decision: str | None = None,
               as_of: dt.date | None = None) -> Trace:
-        """Forward from a provision, or backward from a control or a piece of evidence (give exactly one)."""
+        """Forward from a provision (to mapped provisions, controls, evidence and the findings raised against
+        it), or backward from a control, a piece of evidence, a finding, an action or a decision (give exactly
+        one)."""
+        from .records import trace_record
         from .trace import trace_control, trace_evidence, trace_provision
 
-        kind = exactly_one(ref=ref, control=control, evidence=evidence)
+        kind = exactly_one(ref=ref, control=control, evidence=evidence, finding=finding, action=action,
+                           decision=decision)
         day = as_of_or_today(as_of)
         if kind == "ref":
             return self._memo(("trace", ref, day), lambda: trace_provision(self.store, ref, day))
         self.require_register()
+        record = {"finding": finding, "action": action, "decision": decision}.get(kind)
+        if record is not None:
+            return self._memo(("trace-record", kind, record, day),
+                              lambda: trace_record(self.store, kind=kind, ident=record, as_of=day))
         if kind == "control":
             return self._memo(("trace-control", control, day), lambda: trace_control(self.store, control, day))
         return self._memo(("trace-evidence", evidence, day), lambda: trace_evidence(self.store, evidence, day))
@@ -338,3 +372,44 @@ class Clausegraph:
         self.require_register()
         day = as_of_or_today(as_of)
         return self._memo(("plan", tuple(targets), budget, day), lambda: plan(self.store, list(targets), day, budget))
+
+    # ------------------------------------------------------------------ the management system's records
+    def incidents(self, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        """Every incident; serious ones with their Art. 73 deadline, days left or late, and whether Art. 73
+        binds the organisation for the system on the deadline."""
+        from .records import incidents
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("incidents", day), lambda: incidents(self.store, day))
+
+    def open_findings(self, *, as_of: dt.date | None = None) -> OpenFindings:
+        """Findings not closed (with their actions) and actions not done, overdue first."""
+        from .records import open_findings
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("open-findings", day), lambda: open_findings(self.store, day))
+
+    def decisions(self, *, system: str | None = None) -> list[dict[str, Any]]:
+        """Gate decisions per system, oldest first (only ``system``'s when given)."""
+        from .records import decision_history
+
+        self.require_register()
+        return self._memo(("decisions", system), lambda: decision_history(self.store, system))
+
+    def incident_impact(self, *, incident: str, as_of: dt.date | None = None) -> IncidentImpact:
+        """The systems, provisions and open findings an incident touches."""
+        from .records import incident_impact
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("incident-impact", incident, day), lambda: incident_impact(self.store, incident, day))
+
+    def readiness(self, *, as_of: dt.date | None = None) -> Readiness:
+        """ISO/IEC 42001 audit readiness: per clause 4-10 and Annex A control, the records and what is missing."""
+        from .readiness import readiness
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("readiness", day), lambda: readiness(self.store, day))

@@ -55,6 +55,13 @@ def string(value: str) -> str:
     return f'"{esc}"'
 
 
+def values(var: str, iris: "list[str] | tuple[str, ...]") -> str:
+    """A ``VALUES ?var { <iri> ... }`` block (each IRI checked by :func:`iri`)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", var):
+        raise ValueError(f"not a variable name: {var!r}")
+    return f"VALUES ?{var} {{ " + " ".join(iri(i) for i in iris) + " }"
+
+
 def render(name: str, **params: str) -> str:
     """The named query with ``$param`` replaced by already-formatted SPARQL terms (use iri/date/string)."""
     text = "\n".join(ln for ln in all_queries()[name].text.splitlines() if not ln.startswith("#"))

@@ -7,6 +7,7 @@ import datetime as dt
 from .catalogue import Catalogue
 from .errors import NotFoundError
 from .org import controls, relation_index
+from .records import findings_against
 from .refs import iri_to_ref, sort_key
 from .store import Store
 
@@ -42,7 +43,19 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
                      strength=rel.strength, derived=rel.derived)
         node["children"] = [_control(c, as_of, via=node["id"]) for c in implementers(rel.other)]
         root["children"].append(node)
+    # the management system's records: findings raised against the provision (or one below it) -> actions -> evidence
+    root["children"] += findings_against(store, provisions_below(cat, info.iri), as_of)
     return {"direction": "forward", "as_of": as_of.isoformat(), "root": root}
+
+
+def provisions_below(cat: Catalogue, iri: str) -> set[str]:
+    """The provision and every provision below it."""
+    out, todo = {iri}, [iri]
+    while todo:
+        for kid in cat.children.get(todo.pop(), []):
+            out.add(kid)
+            todo.append(kid)
+    return out
 
 
 def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: str | None = None) -> dict:

@@ -136,9 +136,19 @@ def test_coverage_edges(store, day, via, expected):
     assert {(r["r"], r["p"], r["rel"], r["cid"], r["status"], r.get("eid")) for r in rows} == expected
 
 
+def test_provision_sources(store):
+    """A provision's own source link, else its framework's, else none; provisions not asked for are left out."""
+    rows = run(store, "provision-sources", targets=q.values("p", [E + "art-12", I + "A.6.2.8", E + "art-12-1"]))
+    assert {(r["p"], r["title"], r.get("source")) for r in rows} == {
+        (E + "art-12", "Record-keeping", "https://example.org/act#art_12"),
+        (I + "A.6.2.8", "Event logs", "https://example.org/iso42001"),
+        (E + "art-12-1", "Logging capability", None)}
+
+
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"frameworks", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
+    tested = {"frameworks", "provision-sources", "framework-counts", "provisions-in-force", "provision-index",
+              "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
               "systems", "classification-rules", "controls", "soa", "coverage"}
     assert names == tested

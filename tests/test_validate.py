@@ -11,7 +11,7 @@ import pytest
 from clausegraph.engine.build import build
 from clausegraph.engine.store import open_store
 from clausegraph.engine.synthetic import generate
-from clausegraph.engine.validate import validate
+from clausegraph.engine.validate import ORG_SHAPES, bundled_shapes, validate
 
 from .conftest import ROOT, run_cli
 
@@ -32,10 +32,39 @@ def test_fast_validation_equals_pyshacl_on_generated_registers(tmp_path, seed, s
     assert len(shapes_hit) >= 4
 
 
-def test_example_register_conforms():
-    res = run_cli("validate", "--register", str(EXAMPLE), "--as-of", "2026-11-23")
-    assert res.returncode == 0, res.stdout[-2000:]
-    assert "conforms: 0 violations" in res.stdout
+#: the defects planted in the example's management-system records (examples/README.md), and nothing else
+PLANTED = {
+    ("DeployedSystemApproved", "marketing-image-gen", None),            # only a deferred pre-deployment decision
+    ("BasisPrecedesDecision", "DEC-2026-006", "ASM-009"),               # basis dated after the decision
+    ("ClosedNonconformityActionsDone", "AUD-26-02", "CA-2026-004"),     # closed while its action is open
+    ("ActionNotOverdue", "CA-2026-003", "2026-09-30"),                   # past its due date
+    ("SupplierAssessed", "SUP-005", None),                               # supplier never assessed
+}
+
+
+def test_example_register_reports_exactly_the_planted_defects():
+    res = run_cli("validate", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "json")
+    assert res.returncode == 1, res.stderr[-2000:]
+    doc = json.loads(res.stdout)
+    violations = {(f["shape"], f["focus_label"], f["value"].rsplit("/", 1)[-1] if f["value"] else None)
+                  for f in doc["findings"] if f["severity"] == "Violation"}
+    shape_of = {c.iri.rsplit("#", 1)[-1]: ns.iri.rsplit("#", 1)[-1]
+                for ns in bundled_shapes(ORG_SHAPES) for c in ns.sparql}
+    assert violations == {(shape_of[c], focus, value) for c, focus, value in PLANTED}
+    assert all(f["enforces"] for f in doc["findings"])
+
+
+def test_example_latent_defects_surface_when_the_act_applies():
+    """ParseKit's missing written agreement becomes an Art. 25(4) finding once Art. 25(4) applies to the Annex III
+    CV ranker (2 December 2027); the incident reported on day 17 in 2026 stays outside Art. 73, whose duties did not
+    yet bind the system when it was due."""
+    store = open_store()
+    build(store, register=EXAMPLE)
+    found = validate(store, dt.date(2027, 12, 2)).findings
+    supplier = {(f.focus.rsplit("/", 1)[-1], (f.value or "").rsplit("/", 1)[-1]) for f in found
+                if f.shape.endswith("#SupplierAgreementShape")}
+    assert supplier == {("SUP-006", "hr-cv-ranker")}
+    assert not [f for f in found if "/incident/" in f.focus]
 
 
 @pytest.fixture

@@ -86,9 +86,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from ...engine.trace import flatten
     from ..render import emit, print_tree, to_json
 
-    exactly_one(**{"a provision reference": args.ref, "--control ID": args.control,
-                   "--evidence ID": args.evidence})   # before the register is read
-    doc = open_facade(args).trace(ref=args.ref, control=args.control, evidence=args.evidence, as_of=args.as_of)
+    exactly_one(**{"a provision reference": args.ref, "--control ID": args.control, "--evidence ID": args.evidence,
+                   "--finding ID": args.finding, "--action ID": args.action,
+                   "--decision ID": args.decision})   # before the register is read
+    doc = open_facade(args).trace(ref=args.ref, control=args.control, evidence=args.evidence, finding=args.finding,
+                                  action=args.action, decision=args.decision, as_of=args.as_of)
     if args.format == "json":
         sys.stdout.write(to_json(doc) + "\n")
     elif args.format == "table":
@@ -119,7 +121,12 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def cmd_impact(args: argparse.Namespace) -> int:
     from ..render import emit
+    from .records import cmd_incident_impact
 
+    if args.incident:
+        if args.evidence or args.control or args.on:
+            raise UserInputError("--incident cannot be combined with --evidence, --control or --on")
+        return cmd_incident_impact(args)
     doc = open_facade(args).impact(evidence=args.evidence, control=args.control, on=args.on,
                                    via_mappings=not args.direct_only, as_of=args.as_of)
     if args.format == "json":

@@ -8,7 +8,7 @@ import os
 from typing import Callable, Sequence
 
 from ...engine.resources import version
-from . import graph, org, server
+from . import graph, org, records, server
 
 FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
@@ -43,6 +43,13 @@ def _format_option(p: argparse.ArgumentParser, choices: Sequence[str] = FORMATS_
 def _as_of_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="answer for the text in force on this date (default: today)")
+
+
+def _limit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
+                   help="seconds a SPARQL query may run before it is stopped (503); default 30")
+    p.add_argument("--max-rows", type=int, default=10000, metavar="N",
+                   help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
 
 
 def _register_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS_TABLE) -> None:
@@ -127,6 +134,9 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("ref", nargs="?", help="a provision reference (forward trace)")
     sp.add_argument("--control", metavar="ID", help="trace a control back to every provision it serves")
     sp.add_argument("--evidence", metavar="ID", help="trace a piece of evidence back")
+    sp.add_argument("--finding", metavar="ID", help="trace a finding back to its provisions, actions and evidence")
+    sp.add_argument("--action", metavar="ID", help="trace a corrective action back to its findings and provisions")
+    sp.add_argument("--decision", metavar="ID", help="trace a gate decision to its system and basis assessments")
     _register_options(sp)
 
     sp = add("gaps", org.cmd_gaps, "what a target framework still needs, ordered by importance")
@@ -142,6 +152,22 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--control", metavar="ID", help="remove this control (or treat it as failed)")
     sp.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="look at coverage on this future date")
     sp.add_argument("--direct-only", action="store_true", help="ignore coverage through mappings")
+    sp.add_argument("--incident", metavar="ID", help="the systems, provisions and open findings an incident touches")
+    _register_options(sp)
+
+    sp = add("readiness", records.cmd_readiness, "ISO/IEC 42001 audit readiness: per clause 4-10 and Annex A "
+             "control, the records that show it operates and what is missing")
+    sp.add_argument("--clauses-only", action="store_true", help="only clauses 4-10 (not the Annex A controls)")
+    _register_options(sp)
+
+    sp = add("incidents", records.cmd_incidents, "incidents with their EU AI Act Art. 73 deadlines (days left / late)")
+    _register_options(sp)
+
+    sp = add("findings", records.cmd_findings, "open findings and corrective actions (overdue first)")
+    _register_options(sp)
+
+    sp = add("decisions", records.cmd_decisions, "gate decisions per system (design, pre-deployment, change, retirement)")
+    sp.add_argument("--system", metavar="ID", help="only this system's decisions")
     _register_options(sp)
 
     sp = add("plan", org.cmd_plan, "which controls or provisions close the most open provisions (greedy set cover)")
@@ -178,10 +204,7 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sp.add_argument("--register", metavar="PATH", help="organisation register to load")
-    sp.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
-                    help="seconds a SPARQL query may run before it is stopped (503); default 30")
-    sp.add_argument("--max-rows", type=int, default=10000, metavar="N",
-                    help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
+    _limit_options(sp)
     sp.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (1 MiB)")
     sp.add_argument("--update-token", default=os.environ.get("CLAUSEGRAPH_UPDATE_TOKEN"), metavar="TOKEN",
                     help="enable SPARQL Update and Graph Store writes for this bearer token "
@@ -190,5 +213,11 @@ def make_parser() -> argparse.ArgumentParser:
                     "default *)")
     sp.add_argument("--no-cors", action="store_true", help="turn CORS off")
     sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default min(4, CPUs))")
+    _store_options(sp)
+
+    sp = add("mcp", server.cmd_mcp, "serve the graph to AI assistants over the Model Context Protocol (stdio)")
+    sp.add_argument("--register", metavar="PATH", help="organisation register to load")
+    _limit_options(sp)
+    sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default 1)")
     _store_options(sp)
     return p

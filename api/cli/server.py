@@ -1,4 +1,5 @@
-"""Commands that serve the graph: ``serve`` (web page, REST, SPARQL endpoint)."""
+"""Commands that serve the graph: ``serve`` (web page, REST, SPARQL endpoint) and ``mcp`` (Model Context Protocol
+on stdio)."""
 from __future__ import annotations
 
 import argparse
@@ -23,3 +24,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers:
         settings.workers = args.workers
     return serve(cg.store, host=args.host, port=args.port, settings=settings)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from ..mcp import serve_stdio
+    from ..settings import Settings
+
+    cg = open_facade(args)   # stdout belongs to the protocol: nothing else is printed there
+    settings = Settings(query_timeout=args.query_timeout, max_rows=args.max_rows, workers=args.workers or 1)
+    return serve_stdio(cg, settings)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
 from .readers import Table, read_any
+from .records import records_ntriples
 from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
 
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -156,29 +157,37 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
 
 
+def _record_noun(targets: list[str]) -> str:
+    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
+    nouns = [t if t == "evidence" else t[:-1] for t in targets]
+    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+
+
 def _check_id_references(name: str, table: Table, rows: list[dict[str, str]], tables: dict[str, Table],
                          ids: dict[str, set[str]], problems: ProblemCollector) -> None:
-    """Ids in ``table`` must name rows of their target file. When the target has no rows (or is missing) that
-    is said once per column, not once per reference; an unreadable target was reported already."""
+    """Ids in ``table`` must name rows of their target file(s) (``a|b`` names several). When no target has rows
+    (or none is there) that is said once per column, not once per reference; an unreadable target was
+    reported already, so its references are not checked."""
     for col in SCHEMA[name]:
         if col.kind != "ids" or not col.target:
             continue
+        targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
         refs = [(row, ref_id) for row, cells in zip(table.rows, rows)
                 for ref_id in (v.strip() for v in cells.get(col.name, "").split(";")) if ref_id]
-        target = tables.get(col.target)
-        if not refs or (target is not None and not target.readable):
+        present = [tables[t] for t in targets if t in tables]
+        if not refs or any(not t.readable for t in present):
             continue
-        noun = "evidence" if col.target == "evidence" else col.target[:-1]
-        if target is None or not target.rows:
-            why = f"{target.file} has no rows" if target is not None else \
-                f"the register has no {col.target} (no {col.target}.csv, sheet or key)"
+        noun = _record_noun(targets)
+        if not any(t.rows for t in present):
+            why = (" and ".join(f"{t.file} has no rows" for t in present) if present else
+                   f"the register has no {' or '.join(targets)} (no {targets[0]}.csv, sheet or key)")
             names = sorted({r for _, r in refs})
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             problems.add(f"{len(refs)} reference{'s' if len(refs) != 1 else ''} to {noun} ids ({shown}), but {why}",
                          table.file, refs[0][0].number, col.name)
             continue
         for row, ref_id in refs:
-            if ref_id not in ids.get(col.target, set()):
+            if not any(ref_id in ids.get(t, set()) for t in targets):
                 problems.add(f"unknown {noun} id {ref_id!r}", table.file, row.number, col.name)
 
 
@@ -420,4 +429,5 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
         add(n, "decisionFor", f"<{ref.iri}>")
         add(n, "applicable", boolean(d["applicable"]))
         add(n, "justificationText", _lit(d["justification"]))
+    out += records_ntriples(t, _lit)
     return "\n".join(out) + "\n"

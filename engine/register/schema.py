@@ -22,6 +22,17 @@ TREATMENTS = ("mitigate", "accept", "transfer", "avoid")
 RISK_STATUS = ("open", "treated", "closed")
 ASSESSMENT_KINDS = ("risk-assessment", "ai-impact-assessment", "fria", "dpia", "conformity-assessment",
                     "technical-documentation", "post-market-monitoring-plan")
+# the management system's own records (register spec, "The management system's own records")
+GATES = ("design", "pre-deployment", "change", "retirement")
+DECISIONS = ("approved", "approved-with-conditions", "rejected", "deferred")
+INCIDENT_KINDS = ("death", "health-harm", "critical-infrastructure", "fundamental-rights", "property-environment",
+                  "other")
+INCIDENT_STATUS = ("open", "investigating", "closed")
+FINDING_KINDS = ("nonconformity", "observation", "opportunity")
+FINDING_SOURCES = ("internal-audit", "external-audit", "management-review", "incident", "monitoring", "complaint")
+FINDING_STATUS = ("open", "action-planned", "closed")
+SUPPLIES = ("ai-system", "gpai-model", "component", "data", "service")
+SUPPLIER_STATUS = ("approved", "conditional", "rejected")
 
 SCHEMA: dict[str, list[Column]] = {
     "systems": [
@@ -59,8 +70,49 @@ SCHEMA: dict[str, list[Column]] = {
     "applicability": [
         Column("ref", True, "annexa"), Column("applicable", True, "bool"), Column("justification", True),
     ],
+    "decisions": [
+        Column("id", True, "id"), Column("system", True, "ids", target="systems"),
+        Column("gate", True, "enum", GATES), Column("decision", True, "enum", DECISIONS),
+        Column("date", True, "date"), Column("approver", True),
+        Column("basis", False, "ids", target="assessments"), Column("conditions"),
+    ],
+    "incidents": [
+        Column("id", True, "id"), Column("system", True, "ids", target="systems"), Column("title", True),
+        Column("occurred_on", False, "date"), Column("aware_on", True, "date"), Column("serious", False, "bool"),
+        Column("kind", False, "enum", INCIDENT_KINDS), Column("widespread", False, "bool"),
+        Column("reported_on", False, "date"), Column("status", True, "enum", INCIDENT_STATUS),
+    ],
+    "findings": [
+        Column("id", True, "id"), Column("kind", True, "enum", FINDING_KINDS),
+        Column("source", True, "enum", FINDING_SOURCES), Column("raised_on", True, "date"),
+        Column("description", True), Column("refs", False, "refs"),
+        Column("systems", False, "ids", target="systems"), Column("audit", False, "ids", target="audits"),
+        Column("incident", False, "ids", target="incidents"), Column("status", True, "enum", FINDING_STATUS),
+        Column("closed_on", False, "date"),
+    ],
+    "actions": [
+        Column("id", True, "id"), Column("findings", True, "ids", target="findings"), Column("title", True),
+        Column("owner", True), Column("due", True, "date"), Column("done_on", False, "date"),
+        Column("evidence", False, "ids", target="evidence"),
+    ],
+    "audits": [
+        Column("id", True, "id"), Column("date", True, "date"), Column("scope", True, "refs"),
+        Column("auditor", True), Column("independent", False, "bool"), Column("report", False, "location"),
+    ],
+    "reviews": [
+        Column("id", True, "id"), Column("date", True, "date"), Column("chair", True),
+        Column("inputs", False, "ids", target="audits|findings|incidents"), Column("minutes", False, "location"),
+    ],
+    "suppliers": [
+        Column("id", True, "id"), Column("name", True), Column("supplies", True, "enum", SUPPLIES),
+        Column("systems", False, "ids", target="systems"), Column("agreement_on", False, "date"),
+        Column("assessed_on", False, "date"), Column("status", False, "enum", SUPPLIER_STATUS),
+    ],
 }
 FILES = tuple(SCHEMA)
 #: single-valued id columns (a list is an error)
-SINGLE_ID = {("risks", "system"), ("assessments", "system")}
+SINGLE_ID = {("risks", "system"), ("assessments", "system"), ("decisions", "system"), ("incidents", "system"),
+             ("findings", "audit"), ("findings", "incident")}
+#: the optional files recording how the management system runs (ISO/IEC 42001 clauses 8-10, EU AI Act Art. 73)
+RECORD_FILES = ("decisions", "incidents", "findings", "actions", "audits", "reviews", "suppliers")
 MAX_CELL = 10_000

@@ -85,7 +85,8 @@ def test_openapi_documents_routes(client):
     spec = client.get("/openapi.json").json()
     for path in ("/api/frameworks", "/api/provisions/{ref}", "/api/crosswalk", "/api/systems",
                  "/api/systems/{system_id}/classification", "/api/coverage", "/api/gaps", "/api/trace",
-                 "/api/impact", "/api/validation", "/api/soa", "/sparql", "/store"):
+                 "/api/impact", "/api/validation", "/api/soa", "/api/incidents", "/api/incidents/{incident_id}/impact",
+                 "/api/findings", "/api/decisions", "/api/readiness", "/sparql", "/store"):
         assert path in spec["paths"], path
 
 
@@ -105,8 +106,9 @@ def test_schemathesis_finds_no_server_errors(own_client):
     schema = schemathesis.openapi.from_asgi("/openapi.json", own_client.app)
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [op for op in operations if op.path.startswith("/api/")]
-    assert len(operations) == 11
-    heavy = {"/api/impact", "/api/validation", "/api/gaps", "/api/coverage", "/api/soa", "/api/trace"}
+    assert len(operations) == 16
+    heavy = {"/api/impact", "/api/validation", "/api/gaps", "/api/coverage", "/api/soa", "/api/trace",
+             "/api/readiness", "/api/incidents", "/api/findings", "/api/incidents/{incident_id}/impact"}
     failures = []
     for op in operations:
         @given(case=op.as_strategy())
@@ -134,6 +136,12 @@ def test_schemathesis_finds_no_server_errors(own_client):
     ("/api/impact?evidence=EV-027&as_of=2026-11-23", "frameworks"),
     ("/api/validation?as_of=2026-11-23", "conforms"),
     ("/api/soa?as_of=2026-11-23", "controls"),
+    ("/api/incidents?as_of=2026-11-23", "items"),
+    ("/api/incidents/INC-2026-021/impact?as_of=2026-11-23", "open_findings"),
+    ("/api/findings?as_of=2026-11-23", "actions"),
+    ("/api/decisions?system=hr-cv-ranker", "items"),
+    ("/api/readiness?as_of=2026-11-23", "clauses"),
+    ("/api/trace?finding=AUD-26-01&as_of=2026-11-23", "serves"),
 ])
 def test_question_routes_answer_like_the_cli(reg_client, path, key):
     r = reg_client.get(path)
