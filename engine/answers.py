@@ -86,6 +86,7 @@ class Coverage(TypedDict, total=False):
     via_mappings: bool
     summary: dict[str, int]
     provisions: list[Item]
+    note: str   # present when the framework does not exist yet on the as-of date
 
 
 class CoverageMatrix(TypedDict):

@@ -278,3 +278,16 @@ def test_every_nist_provision_links_to_the_official_text(embedded_store):
     assert {r["source"].value if "source" in r else None for r in rows} == {"https://doi.org/10.6028/NIST.AI.100-1"}
     doc = json.loads(run_cli("show", "nist-ai-rmf:GV-1.1", "--format", "json").stdout)
     assert doc["source"] == "https://doi.org/10.6028/NIST.AI.100-1"
+
+
+def test_coverage_before_publication_says_so():
+    res = run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2020-01-01",
+                  "--format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["provisions"] == 0
+    assert "not yet published" in doc["note"] and "2023-12-18" in doc["note"]
+    table = run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2020-01-01").stdout
+    assert "not yet published" in table
+    later = json.loads(run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2026-11-23",
+                               "--format", "json").stdout)
+    assert later["summary"]["provisions"] > 50 and "note" not in later

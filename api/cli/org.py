@@ -78,6 +78,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
          title=f"{doc.get('system') or doc['framework']} on {doc['as_of']}"
                f"{' via mappings' if doc['via_mappings'] else ''}: {sm['covered']} covered, {sm['partial']} "
                f"partial, {sm['uncovered']} uncovered of {sm['provisions']}")
+    if doc.get("note") and args.format in ("table", "markdown"):
+        print(doc["note"])
     return 0
 
 

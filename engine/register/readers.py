@@ -75,12 +75,12 @@ def read_csv_folder(folder: Path, problems: ProblemCollector) -> dict[str, Table
             problems.add(f"unknown register file; expected one of {', '.join(f + '.csv' for f in FILES)}", path.name)
             continue
         try:
-            if not path.is_file():
-                raise IsADirectoryError(21, "a folder, not a CSV file")
-            raw = path.read_bytes()
+            raw = path.read_bytes() if path.is_file() else None   # never open a folder, FIFO or device
+            what = None if raw is not None else "is a folder, not a CSV file" if path.is_dir() else \
+                "is not a regular file"
         except OSError as exc:
-            what = "is a folder, not a CSV file" if isinstance(exc, IsADirectoryError) else \
-                f"cannot be read: {exc.strerror or exc}"
+            raw, what = None, f"cannot be read: {exc.strerror or exc}"
+        if raw is None:
             problems.add(f"{path.name} {what}", path.name)
             tables[name] = Table(path.name, [], [], readable=False)
             continue
