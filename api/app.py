@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from ..engine.facade import Clausegraph
+from .backend import make_backend
 from ..engine.store import Store
 from . import errors as api_errors
 from .settings import Settings
@@ -53,10 +54,10 @@ class AccessLog:
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The FastAPI application over ``store`` (see docs/api.md)."""
-    from . import pages, rest, sparql
+    from . import oscal, pages, rest, sparql
 
     settings = settings or Settings()
-    backend = sparql.make_backend(store, settings)
+    backend = make_backend(store, settings)
     facade = Clausegraph(backend.store)   # the embedded backend may serve a copy of an in-memory store
     if settings.register_path:
         facade.import_register(path=settings.register_path)
@@ -87,6 +88,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(rest.router)
+    app.include_router(oscal.router)
     app.include_router(pages.router)   # the web page (HTML views, api/pages.py)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     return app

@@ -62,7 +62,7 @@ class QueryRunner:
         self.cg, self.settings, self.backend = cg, settings, None
 
     def run(self, sparql: str) -> dict:
-        from .sparql import make_backend
+        from .backend import make_backend
 
         if self.backend is None:
             self.backend = make_backend(self.cg.store, self.settings)

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Optional, TypedDict
 
 Item = dict[str, Any]
+#: An OSCAL JSON document (``{"catalog": ...}``, ``{"mapping-collection": ...}``, ``{"assessment-results": ...}``);
+#: its shape is NIST's schema of the version in ``metadata.oscal-version`` (docs/oscal.md).
+OscalDocument = dict[str, Any]
 
 
 class FrameworkInfo(TypedDict):

@@ -63,20 +63,9 @@ def mapping_sources() -> list[tuple[str, str, str]]:
     return out
 
 
-ASSESSABLE_QUERY = q.PREFIXES + """
-SELECT DISTINCT ?p WHERE {
-  ?p a cg:Provision ; cg:kind ?kind ; skos:inScheme ?fw . ?fw cg:frameworkKey ?key .
-  FILTER(
-    (?key IN ("iso42001", "iso27001") && (?kind = "control" ||
-        (?kind = "clause" && NOT EXISTS { ?child skos:broader ?p })))
-    || (?key = "nist-ai-rmf" && ?kind = "subcategory")
-    || (?key = "euaiact" && EXISTS { ?p a cg:Obligation }))
-}"""
-
-
 def derive(store: Store) -> str:
     """N-Triples of facts computed from the loaded data (documented in docs/data-model.md)."""
-    rows = store.select(ASSESSABLE_QUERY).rows
+    rows = store.select(q.render("derive-assessable")).rows
     t = "<https://w3id.org/clausegraph/ontology#assessable>"
     true = '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
     return "".join(f"<{r['p'].value}> {t} {true} .\n" for r in rows)
@@ -113,7 +102,7 @@ def build(store: Store, register: str | Path | None = None, progress: Progress |
     if progress:
         progress("derived", total, total)
     store.replace_graph(DERIVED_GRAPH, derive(store), "ntriples")
-    counts = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+    counts = store.select(q.render("graph-sizes")).rows
     report.graphs = {r["g"].value.removeprefix(GRAPH_BASE): int(r["n"].value) for r in counts}
     report.seconds = time.perf_counter() - start
     return report

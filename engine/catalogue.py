@@ -8,7 +8,7 @@ from functools import cached_property, lru_cache
 
 from . import queries as q
 from .errors import UnknownReferenceError
-from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, nearest, parse_ref, sort_key
+from .refs import FRAMEWORK_KEYS, Ref, iri_to_ref, is_added_key, nearest, parse_ref, sort_key
 from .store import Store
 
 #: The kinds the reference lists (../shared/reference/*.csv) use; `frameworks` counts these.
@@ -107,6 +107,9 @@ class Catalogue:
         """The provision a reference names (aliases accepted), or an error suggesting the nearest ones."""
         ref = parse_ref(text)
         info = self.provisions.get(ref.iri)
+        if info is None and is_added_key(ref.key):   # added frameworks: case-insensitive when unambiguous
+            same = [p for p in self.provisions.values() if p.ref.key == ref.key and p.ref.id.lower() == ref.id.lower()]
+            info = same[0] if len(same) == 1 else None
         if info is None:
             known = [str(p.ref) for p in self.provisions.values() if p.ref.key == ref.key]
             hints = nearest(str(ref), known)
@@ -184,6 +187,15 @@ class Catalogue:
         return True
 
 
+def register_added_frameworks(store: Store) -> None:
+    """Make the keys of frameworks added to ``store`` (``framework add``) known to reference parsing."""
+    from .refs import KEY_ALIASES, register_framework_key
+
+    for row in store.select(q.render("framework-keys")).rows:
+        if row["key"].value not in KEY_ALIASES:
+            register_framework_key(row["key"].value)
+
+
 def frameworks(store: Store, as_of: dt.date) -> list[dict]:
     """Each framework with the count of provisions per reference kind in force on ``as_of``, and whether the
     framework itself exists then (``in_force``: published, or for a law entered into force, by ``as_of``)."""
@@ -200,8 +212,9 @@ def frameworks(store: Store, as_of: dt.date) -> list[dict]:
                       "in_force_from_status": row["status"].value if "status" in row else None}
     for row in store.select(q.render("framework-counts", as_of=q.date(as_of))).rows:
         fw = found.get(row["key"].value)
-        if fw is not None and row["kind"].value in fw["counts"]:
-            fw["counts"][row["kind"].value] = int(row["n"].value)
+        kind = row["kind"].value
+        if fw is not None and (kind in fw["counts"] or fw["key"] not in REFERENCE_KINDS):   # added: every kind
+            fw["counts"][kind] = int(row["n"].value)
     return [found[k] for k in FRAMEWORK_KEYS if k in found] + [v for k, v in found.items()
                                                               if k not in FRAMEWORK_KEYS]
 
@@ -265,11 +278,7 @@ def show(store: Store, text: str, as_of: dt.date) -> dict:
 
 def changes_of(store: Store, iri: str) -> list[dict]:
     """Amendment changes recorded for one provision."""
-    text = q.PREFIXES + f"""SELECT ?type ?eff ?summary ?amendment ?atitle WHERE {{
-      ?c a cg:ProvisionChange ; cg:changes {q.iri(iri)} ; cg:changeType ?type ; cg:effectiveFrom ?eff .
-      OPTIONAL {{ ?c cg:summary ?summary }}
-      OPTIONAL {{ ?c cg:amendment ?amendment OPTIONAL {{ ?amendment dcterms:title ?atitle }} }}
-    }} ORDER BY ?eff"""
+    text = q.render("provision-changes", p=q.iri(iri))
     return [{"type": r["type"].value, "effective_from": r["eff"].value,
              "summary": r["summary"].value if "summary" in r else None,
              "amendment": r["atitle"].value if "atitle" in r else (r["amendment"].value if "amendment" in r else None)}

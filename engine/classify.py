@@ -43,6 +43,15 @@ class SystemFacts:
     public_body: bool = False
     personal_data: bool = False
     lifecycle: str | None = None
+    provider_by: set[str] = field(default_factory=set)
+    #: the other boolean register columns that hold (FLAG_COLUMNS), e.g. "open_source"
+    flags: set[str] = field(default_factory=set)
+
+
+#: boolean register columns read as plain facts (column name -> variable of engine/queries/systems.rq)
+FLAG_COLUMNS = {"bias_special_data": "biasSpecialData", "established_outside_eu": "establishedOutsideEu",
+                "open_source": "openSource", "public_authority": "publicAuthority", "workplace": "workplace",
+                "gpai_designated": "gpaiDesignated"}
 
 
 @lru_cache(maxsize=8192)
@@ -69,6 +78,9 @@ def read_systems(store: Store) -> list[SystemFacts]:
         s.public_body = bool(v.get("publicBody", s.public_body))
         s.personal_data = bool(v.get("personalData", s.personal_data))
         s.lifecycle = v.get("lifecycle", s.lifecycle)
+        if "providerBy" in v:
+            s.provider_by.add(v["providerBy"])
+        s.flags.update(col for col, var in FLAG_COLUMNS.items() if v.get(var))
     return sorted(systems.values(), key=lambda s: s.id)
 
 
@@ -115,8 +127,7 @@ class Classifier:
 
     @cached_property
     def _sections(self) -> dict[str, str]:
-        rows = self.store.select(q.PREFIXES + """SELECT ?code ?section ?eff WHERE {
-            ?l a cg:AnnexIListing ; cg:productCode ?code ; cg:annexISection ?section ; cg:effectiveFrom ?eff }""").rows
+        rows = self.store.select(q.render("annex-i-sections")).rows
         best: dict[str, tuple[dt.date, str]] = {}
         for r in rows:
             eff = r["eff"].py
@@ -124,22 +135,87 @@ class Classifier:
                 best[r["code"].value] = (eff, r["section"].value)
         return {k: v[1] for k, v in best.items()}
 
+    @cached_property
+    def _amendments_in_force(self) -> set[str]:
+        rows = self.store.select(q.PREFIXES + f"""SELECT ?a WHERE {{ ?a a cg:Amendment ; cg:inForceFrom ?from .
+            FILTER(?from <= {q.date(self.as_of)}) }}""").rows
+        return {r["a"].value.rsplit("/", 1)[-1] for r in rows}
+
+    def _prohibitions(self, uses) -> list[str]:
+        """The Art. 5(1) points among ``uses`` that apply on the as-of date (not merely in force)."""
+        out = []
+        for u in uses:
+            if ART_5_1 in self.catalogue.ancestors(u)[1:]:
+                start = self._application(u)["applies_from"]
+                if start is not None and start <= self.as_of:
+                    out.append(u)
+        return out
+
+    @cached_property
+    def _scope_limits(self) -> dict[str, tuple[str, set[str]]]:
+        """Per condition, the scope limit in effect on the as-of date: (its source, the provisions still applying)."""
+        rows = self.store.select(q.PREFIXES + """SELECT ?c ?limit ?from ?source ?only WHERE {
+            ?c cg:limitsScope ?limit . ?limit cg:effectiveFrom ?from ; cg:onlyProvisions ?only .
+            OPTIONAL { ?limit dcterms:source ?source } }""").rows
+        found: dict[str, dict[str, tuple]] = {}
+        for r in rows:
+            eff = r["from"].py
+            if eff > self.as_of:
+                continue
+            entry = found.setdefault(r["c"].value, {}).setdefault(
+                r["limit"].value, (eff, r["source"].value if "source" in r else "", set()))
+            entry[2].add(r["only"].value)
+        return {c: max(limits.values(), key=lambda e: e[0])[1:] for c, limits in found.items()}
+
+    def _in_scope(self, iri: str, facts: set[str]) -> bool:
+        """False when a scope limit of a condition the system meets leaves the obligation out (Art. 2(2), 2(12))."""
+        for c, (_, allowed) in self._scope_limits.items():
+            if c in facts and not allowed & set(self.catalogue.ancestors(iri)):
+                return False
+        return True
+
+    @cached_property
+    def _permissions(self) -> set[str]:
+        """Obligation nodes that an amendment in force on the as-of date turned into a mere permission."""
+        rows = self.store.select(q.PREFIXES + f"""SELECT ?p WHERE {{ ?c a cg:ProvisionChange ; cg:changes ?p ;
+            cg:becomesPermission true ; cg:effectiveFrom ?eff . FILTER(?eff <= {q.date(self.as_of)}) }}""").rows
+        return {r["p"].value for r in rows}
+
+    @cached_property
+    def _conferred_roles(self) -> dict[str, str]:
+        rows = self.store.select(q.PREFIXES + """SELECT ?c ?role WHERE { ?c cg:confersRole ?r . ?r skos:notation ?role }""").rows
+        return {r["c"].value: r["role"].value for r in rows}
+
+    @cached_property
+    def _date_yields(self) -> dict[str, str]:
+        rows = self.store.select(q.PREFIXES + """SELECT ?a ?b WHERE { ?ca cg:yieldsDateTo ?cb .
+            ?ca skos:notation ?a . ?cb skos:notation ?b }""").rows
+        return {r["a"].value: r["b"].value for r in rows}
+
     def _fact(self, name: str, s: SystemFacts, uses: set[str]) -> bool:
         if name == "ai-system":
             return not s.gpai or bool(uses)
         if name in ("gpai_model", "profiling", "public_body", "personal_data", "third_party_conformity"):
             return {"gpai_model": s.gpai, "profiling": s.profiling, "public_body": s.public_body,
                     "personal_data": s.personal_data, "third_party_conformity": s.third_party}[name]
+        if name in FLAG_COLUMNS:
+            return name in s.flags
+        if name.startswith("provider_by:"):
+            return name.split(":", 1)[1] in s.provider_by
+        if name.startswith("amendment:"):
+            return name.split(":", 1)[1] in self._amendments_in_force
         if name.startswith("use_cases:art50-"):
             return C + name.split(":", 1)[1] in s.use_cases
         if name == "use_cases:annex-iii":
             return any(ANNEX_III in self.catalogue.ancestors(u)[1:] for u in uses)
-        if name == "use_cases:art5":
-            return any(ART_5_1 in self.catalogue.ancestors(u)[1:] for u in uses)
+        if name == "use_cases:art5":  # a prohibition counts from the date it applies (Art. 113), as its obligation
+            return bool(self._prohibitions(uses))
         if name == "annex_i_product":
             return bool(s.product)
-        if name == "annex_i_product:section-b":
-            return bool(s.product) and self._sections.get(s.product) == "B"
+        if name in ("annex_i_product:section-a", "annex_i_product:section-b"):
+            return bool(s.product) and self._sections.get(s.product) == name[-1].upper()
+        if name.startswith("annex_i_product:in:"):
+            return s.product in name.split(":", 2)[2].split(",")
         if name == "art6_3_exemption":
             return bool(s.exemption)
         if name == "training_flops>1e25":
@@ -161,9 +237,8 @@ class Classifier:
                 held.add(c)
         return held
 
-    @staticmethod
-    def roles(s: SystemFacts, facts: set[str]) -> set[str]:
-        roles = set(s.roles)
+    def roles(self, s: SystemFacts, facts: set[str]) -> set[str]:
+        roles = set(s.roles) | {r for c, r in self._conferred_roles.items() if c in facts}
         if "provider" in roles and C + "gpai" in facts:
             roles.add("gpai-model-provider")
         if "provider" in roles and s.product:
@@ -180,7 +255,8 @@ class Classifier:
         """The date the obligation applies for this system, by the text in force on the as-of date.
 
         A conditional date replaces the default for systems meeting its condition (the earliest if several);
-        a system high-risk under both Art. 6(1) and Art. 6(2) keeps the earlier, Annex III date."""
+        a condition that yields its date to another the system also meets (cg:yieldsDateTo: Art. 6(1) to Art. 6(2),
+        reasoning in euaiact-classification.ttl) does not postpone the date that applies under the other."""
         app = self._application(iri)
         if names is None:
             names = {_condition_name(f) for f in facts}
@@ -188,7 +264,8 @@ class Classifier:
         if not matched:
             return app["applies_from"]
         dates = list(matched.values())
-        if set(matched) == {"high-risk-art6-1"} and "high-risk-art6-2" in names and app["applies_from"]:
+        yielded = {c for c in matched if self._date_yields.get(c) in names}
+        if yielded and yielded == set(matched) and app["applies_from"]:
             dates.append(app["applies_from"])
         return min(dates)
 
@@ -199,7 +276,7 @@ class Classifier:
         if C + "art6-3-exemption" in facts:
             basis.append("euaiact:Art. 6(3)")
         if C + "prohibited-practice" in facts:
-            return "prohibited", [str(iri_to_ref(u)) for u in used if ART_5_1 in self.catalogue.ancestors(u)]
+            return "prohibited", [str(iri_to_ref(u)) for u in used if u in self._prohibitions(used)]
         if C + "high-risk" in facts:
             if C + "high-risk-art6-1" in facts:
                 basis += ["euaiact:Art. 6(1)", "euaiact:Annex I"]
@@ -219,7 +296,9 @@ class Classifier:
 
     def gpai(self, facts: set[str]) -> tuple[str | None, list[str]]:
         if C + "gpai-systemic-risk" in facts:
-            return "gpai-systemic-risk", ["euaiact:Art. 51(2)"]
+            return "gpai-systemic-risk", ((["euaiact:Art. 51(2)"] if C + "training-compute-above-threshold" in facts
+                                           else []) + (["euaiact:Art. 51(1)(b)"] if C + "gpai-designated" in facts
+                                                       else []))
         if C + "gpai" in facts:
             return "gpai", []
         return None, []
@@ -231,7 +310,7 @@ class Classifier:
     def classify_system(self, s: SystemFacts, facts: set[str] | None = None) -> dict:
         facts = self.facts(s) if facts is None else facts
         # systems with the same facts, roles, use cases and product get the same answer: compute it once
-        profile = (frozenset(facts), frozenset(s.roles), frozenset(s.use_cases), s.product)
+        profile = (frozenset(facts), frozenset(s.roles), frozenset(s.use_cases), s.product)  # flags are in facts
         memo = self.__dict__.setdefault("_memo", {})
         if profile not in memo:
             memo[profile] = self._classify(s, facts)
@@ -240,6 +319,8 @@ class Classifier:
     def _classify(self, s: SystemFacts, facts: set[str]) -> dict:
         tier, basis = self.tier(s, facts)
         gpai, gbasis = self.gpai(facts)
+        # a scope provision that removes obligations (Art. 2(2), Art. 2(12)) is part of the answer's basis
+        basis += [str(iri_to_ref(src)) for c, (src, _) in sorted(self._scope_limits.items()) if c in facts and src]
         roles = self.roles(s, facts)
         fact_names, _, _ = self._rules
         role_conditions = {c: n.split(":", 1)[1] for c, n in fact_names.items() if n.startswith("role:")}
@@ -250,7 +331,7 @@ class Classifier:
         own = {role: base | {c for c, r in role_conditions.items() if r == role} for role in roles}
         out = []
         for iri, ob in self.obligations.items():
-            if iri not in self.in_force:
+            if iri not in self.in_force or iri in self._permissions or not self._in_scope(iri, facts):
                 continue
             start = None
             for role in sorted(ob.addressees & roles):
@@ -265,10 +346,7 @@ class Classifier:
                 "obligations": out}
 
     def act_version(self) -> str:
-        rows = self.store.select(q.PREFIXES + f"""SELECT ?title ?from ?status WHERE {{
-            ?a a cg:Amendment ; dcterms:title ?title ; cg:inForceFrom ?from .
-            OPTIONAL {{ ?a cg:verificationStatus ?status }}
-            FILTER(?from <= {q.date(self.as_of)}) }} ORDER BY ?from""").rows
+        rows = self.store.select(q.render("amendments-in-force", as_of=q.date(self.as_of))).rows
         if not rows:
             return "Regulation (EU) 2024/1689 as adopted (OJ L, 12.7.2024)"
         parts = [f"{r['title'].value} (in force {r['from'].value}"
@@ -343,7 +421,6 @@ def reportable_under(applicable: dict[str, str | None], paragraph: str, due: str
 def _serious_incidents(store: Store) -> dict[str, list[tuple[str, str, str]]]:
     """system IRI -> (incident IRI, reporting deadline, Art. 73 paragraph setting it) for serious incidents."""
     out: dict[str, list[tuple[str, str, str]]] = {}
-    for r in store.select(q.PREFIXES + """SELECT ?s ?i ?due ?para WHERE { ?i cg:aboutSystem ?s ;
-            cg:reportDueOn ?due ; cg:deadlineSetBy ?para . }""").rows:
+    for r in store.select(q.render("serious-incidents")).rows:
         out.setdefault(r["s"].value, []).append((r["i"].value, r["due"].value, r["para"].value))
     return out

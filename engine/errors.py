@@ -26,6 +26,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     line: int | None = None
+    path: str | None = None          # a JSON path (``$.catalog.groups[0].id``) for problems in JSON documents
 
     def __post_init__(self) -> None:
         for name in ("message", "file", "column"):
@@ -37,6 +38,8 @@ class Problem:
         where = []
         if self.file:
             where.append(self.file)
+        if self.path:
+            where.append(self.path)
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.row is not None:
@@ -46,8 +49,11 @@ class Problem:
         return (": ".join([", ".join(where), self.message]) if where else self.message)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
-                "message": self.message}
+        out = {"file": self.file, "line": self.line, "row": self.row, "column": self.column,
+               "message": self.message}
+        if self.path:
+            out["path"] = self.path
+        return out
 
 
 class ClausegraphError(Exception):

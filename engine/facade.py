@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from . import cache
 from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult,
-                      IncidentImpact, OpenFindings, Plan, ProvisionAnswer, Readiness, StatementOfApplicability,
-                      System, SystemClassification, Trace)
+                      IncidentImpact, OpenFindings, OscalDocument, Plan, ProvisionAnswer, Readiness,
+                      StatementOfApplicability, System, SystemClassification, Trace)
 from .errors import ClausegraphError, NotFoundError, UserInputError
 from .store import QueryResult, Store
 
@@ -83,6 +83,10 @@ class Clausegraph:
 
         cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout,
                             create=create_store or build == "if-missing"))
+        if store_dir is not None or endpoint is not None:
+            from .catalogue import register_added_frameworks
+
+            register_added_frameworks(cg.store)   # frameworks added earlier (framework add) parse as references
         if build == "no":
             return cg
         in_memory = store_dir is None and endpoint is None
@@ -150,10 +154,16 @@ class Clausegraph:
 
         if not self.is_built:
             raise UserInputError("the store holds no clausegraph build; run 'clausegraph build' with the same store")
-        data = load_register(path)   # every problem is reported before anything is written
+        data = load_register(path, known_provisions=self._known_provisions())   # all problems before any write
         self.store.replace_graph(REGISTER_GRAPH, data.ntriples, "ntriples")
         return ImportResult(source=data.source, rows={k: len(v) for k, v in data.tables.items()},
                             triples=len(data.ntriples.splitlines()))
+
+    def _known_provisions(self) -> frozenset[str]:
+        """Provisions a register may reference: the bundled ones and those of frameworks added to the store."""
+        from .register.load import bundled_provisions
+
+        return bundled_provisions() | frozenset(self.catalogue().provisions)
 
     # ------------------------------------------------------------------ catalogue questions
     def frameworks(self, *, as_of: dt.date | None = None) -> list[FrameworkInfo]:
@@ -413,3 +423,38 @@ class Clausegraph:
         self.require_register()
         day = as_of_or_today(as_of)
         return self._memo(("readiness", day), lambda: readiness(self.store, day))
+
+    # ------------------------------------------------------------------ OSCAL interchange
+    def oscal_catalog(self, *, framework: str, as_of: dt.date | None = None) -> OscalDocument:
+        """The framework's provisions in force on ``as_of`` as an OSCAL catalog (docs/oscal.md)."""
+        from .oscal import export_catalog
+
+        day = as_of_or_today(as_of)
+        return self._memo(("oscal-catalog", framework, day),
+                          lambda: export_catalog(self.store, framework=framework, as_of=day))
+
+    def oscal_mapping(self, *, from_key: str, to_key: str, inferred: bool = False) -> OscalDocument:
+        """The crosswalk from ``from_key`` to ``to_key`` as an OSCAL mapping collection."""
+        from .oscal import export_mapping
+
+        return self._memo(("oscal-mapping", from_key, to_key, inferred), lambda: export_mapping(
+            self.crosswalk(from_key=from_key, to_key=to_key, inferred=inferred), from_key=from_key, to_key=to_key))
+
+    def oscal_assessment_results(self, *, as_of: dt.date | None = None,
+                                 via_mappings: bool = False) -> OscalDocument:
+        """The register's coverage and validation findings on ``as_of`` as OSCAL assessment results."""
+        from .oscal import export_assessment_results
+
+        self.require_register()
+        day = as_of_or_today(as_of)
+        return self._memo(("oscal-ar", day, via_mappings), lambda: export_assessment_results(
+            self.store, as_of=day, via_mappings=via_mappings))
+
+    def add_framework(self, *, oscal: str | Path, key: str):
+        """Read the OSCAL catalog file ``oscal`` and add it to the store as framework ``key`` (all or nothing);
+        an ``AddedFramework`` (key, title, counts)."""
+        from .oscal import add_framework
+
+        if not self.is_built:
+            raise UserInputError("the store holds no clausegraph build; run 'clausegraph build' with the same store")
+        return add_framework(self.store, path=oscal, key=key)

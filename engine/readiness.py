@@ -37,7 +37,7 @@ def readiness(store: Store, as_of: dt.date) -> dict:
     start = year_before(as_of)
     recs = read_records(store)
     ctl = controls(store)
-    kept = {r["k"].value for r in store.select(q.PREFIXES + "SELECT ?k WHERE { ?o cg:keepsRecords ?k }").rows}
+    kept = {r["k"].value for r in store.select(q.render("kept-records")).rows}
     facts = _register_facts(store, as_of)
 
     def below(iri: str) -> set[str]:
@@ -109,15 +109,12 @@ def _within(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
 def _register_facts(store: Store, as_of: dt.date) -> dict:
     """Policies and assessments valid on ``as_of``, and the Statement of Applicability decisions."""
     d = q.date(as_of)
-    policies = [(r["id"].value, r["c"].value[:10]) for r in store.select(q.PREFIXES + f"""SELECT ?id ?c WHERE {{
-        ?e a cg:Evidence ; cg:identifier ?id ; cg:evidenceKind "policy" ; cg:collectedOn ?c . FILTER(?c <= {d})
-        FILTER NOT EXISTS {{ ?e cg:validUntil ?u FILTER(?u < {d}) }} }} ORDER BY ?id""").rows]
-    assessments = [(r["id"].value, r["k"].value, r["on"].value[:10]) for r in store.select(q.PREFIXES + f"""
-        SELECT ?id ?k ?on WHERE {{ ?a a cg:Assessment ; cg:identifier ?id ; cg:assessmentKind ?k ; cg:assessedOn ?on .
-        FILTER(?on <= {d}) FILTER NOT EXISTS {{ ?a cg:validUntil ?u FILTER(?u < {d}) }} }} ORDER BY ?id""").rows]
+    policies = [(r["id"].value, r["c"].value[:10])
+                for r in store.select(q.render("valid-policies", as_of=d)).rows]
+    assessments = [(r["id"].value, r["k"].value, r["on"].value[:10])
+                   for r in store.select(q.render("valid-assessments", as_of=d)).rows]
     soa = {r["p"].value: (r["ok"].value == "true", r["j"].value if r.get("j") else "")
-           for r in store.select(q.PREFIXES + """SELECT ?p ?ok ?j WHERE { ?x a cg:ApplicabilityDecision ;
-               cg:decisionFor ?p ; cg:applicable ?ok . OPTIONAL { ?x cg:justificationText ?j } }""").rows}
+           for r in store.select(q.render("applicability-decisions")).rows}
     return {"policies": policies, "assessments": assessments, "soa": soa}
 
 

@@ -43,9 +43,8 @@ CLASSES = {"decision": "GateDecision", "incident": "Incident", "finding": "Findi
 
 def read_records(store: Store) -> dict[str, dict[str, Record]]:
     """Every record of the seven tables: kind -> id -> Record (one query)."""
-    values = " ".join(f"(cg:{cls} {q.string(kind)})" for kind, cls in CLASSES.items())
-    rows = store.select(q.PREFIXES + f"""SELECT ?s ?kind ?id ?p ?o WHERE {{ VALUES (?cls ?kind) {{ {values} }}
-        ?s a ?cls ; cg:identifier ?id ; ?p ?o . }}""").rows
+    values = " ".join(f"({q.iri(ONTOLOGY_NS + cls)} {q.string(kind)})" for kind, cls in CLASSES.items())
+    rows = store.select(q.render("records", classes=f"VALUES (?cls ?kind) {{ {values} }}")).rows
     out: dict[str, dict[str, Record]] = {k: {} for k in CLASSES}
     for r in rows:
         kind, ident = r["kind"].value, r["id"].value
@@ -183,7 +182,7 @@ def decision_history(store: Store, system: str | None = None) -> list[dict]:
 
 
 def _system_iris(store: Store) -> set[str]:
-    return {r["s"].value for r in store.select(q.PREFIXES + "SELECT ?s WHERE { ?s a cg:AISystem }").rows}
+    return {r["s"].value for r in store.select(q.render("ai-systems")).rows}
 
 
 # ---------------------------------------------------------------- impact of an incident

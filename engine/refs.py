@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable
+from urllib.parse import quote, unquote
 
 from .errors import UnknownReferenceError, UserInputError
 
@@ -29,6 +30,10 @@ KEY_ALIASES = {
     "ai-rmf": "nist-ai-rmf", "airmf": "nist-ai-rmf",
 }
 
+#: Keys of frameworks added at run time (``clausegraph framework add``); see register_framework_key.
+_ADDED_KEYS: set[str] = set()
+ADDED_KEY_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+
 NIST_FUNCTIONS = ("GOVERN", "MAP", "MEASURE", "MANAGE")
 NIST_SHORT = {"GV": "GOVERN", "MP": "MAP", "MS": "MEASURE", "MG": "MANAGE"}
 
@@ -43,15 +48,39 @@ def framework_base(key: str) -> str:
     return framework_iri(key) + "/"
 
 
+def known_keys() -> tuple[str, ...]:
+    """The bundled framework keys, then the keys of frameworks added to the open store(s)."""
+    return FRAMEWORK_KEYS + tuple(sorted(_ADDED_KEYS))
+
+
+def register_framework_key(key: str) -> str:
+    """Make the key of an added framework known to reference parsing (idempotent); returns it canonical."""
+    k = key.strip().lower()
+    if not ADDED_KEY_RE.match(k):
+        raise UserInputError(f"framework key {key!r} is not valid: 2-32 characters, lower-case letters, digits "
+                             "and '-', starting with a letter")
+    if k in KEY_ALIASES:
+        raise UserInputError(f"framework key {k!r} names a bundled framework ({KEY_ALIASES[k]}); choose another")
+    _ADDED_KEYS.add(k)
+    return k
+
+
+def is_added_key(key: str) -> bool:
+    return key in _ADDED_KEYS
+
+
 def normalise_key(key: str) -> str:
     """Canonical framework key, or an error naming the known keys."""
     k = re.sub(r"\s+", "", key.strip().lower())
     if k in KEY_ALIASES:
         return KEY_ALIASES[k]
-    near = difflib.get_close_matches(k, list(KEY_ALIASES), n=3, cutoff=0.5)
-    suggestions = sorted({KEY_ALIASES[n] for n in near}) or list(FRAMEWORK_KEYS)
+    if k in _ADDED_KEYS:
+        return k
+    candidates = list(KEY_ALIASES) + sorted(_ADDED_KEYS)
+    near = difflib.get_close_matches(k, candidates, n=3, cutoff=0.5)
+    suggestions = sorted({KEY_ALIASES.get(n, n) for n in near}) or list(known_keys())
     raise UnknownReferenceError(
-        f"unknown framework key {key.strip()!r}; expected one of {', '.join(FRAMEWORK_KEYS)}", suggestions)
+        f"unknown framework key {key.strip()!r}; expected one of {', '.join(known_keys())}", suggestions)
 
 
 @dataclass(frozen=True, order=True)
@@ -140,9 +169,15 @@ _NORMALISERS = {"iso42001": _normalise_iso, "iso27001": _normalise_iso,
                 "euaiact": _normalise_eu, "nist-ai-rmf": _normalise_nist}
 
 
+def _normalise_added(raw: str) -> str | None:
+    """IDs of an added framework are kept as its catalog prints them (whitespace collapsed)."""
+    s = re.sub(r"\s+", " ", raw.strip())
+    return s if s and s.isprintable() else None
+
+
 def normalise_id(key: str, raw_id: str) -> str | None:
     """Canonical ID for a framework, or None when the ID has no valid form (syntax only, not existence)."""
-    return _NORMALISERS[key](raw_id)
+    return _NORMALISERS.get(key, _normalise_added)(raw_id)
 
 
 def parse_ref(text: str, default_key: str | None = None) -> Ref:
@@ -157,7 +192,8 @@ def parse_ref(text: str, default_key: str | None = None) -> Ref:
         raise UserInputError(f"reference {raw!r} has no framework key; write KEY:ID, e.g. euaiact:Art. 9")
     canonical = normalise_id(key, id_part)
     if canonical is None:
-        raise UnknownReferenceError(f"{raw!r} is not a valid {key} identifier ({_FORMS[key]})")
+        raise UnknownReferenceError(f"{raw!r} is not a valid {key} identifier "
+                                    f"({_FORMS.get(key, 'an identifier of the added catalog')})")
     return Ref(key, canonical)
 
 
@@ -172,7 +208,9 @@ _FORMS = {
 # ---------------------------------------------------------------- slugs: ID <-> IRI local part
 
 def slug(key: str, canonical_id: str) -> str:
-    """IRI local part of a canonical ID."""
+    """IRI local part of a canonical ID (added frameworks: the ID percent-encoded, so the map is a bijection)."""
+    if key in _ADDED_KEYS:
+        return quote(canonical_id, safe="-._~()")
     if key in ("iso42001", "iso27001"):
         return canonical_id
     if key == "nist-ai-rmf":
@@ -200,7 +238,11 @@ def slug(key: str, canonical_id: str) -> str:
 
 def unslug(key: str, local: str) -> str:
     """Canonical ID from an IRI local part (inverse of slug)."""
-    if key in ("iso42001", "iso27001"):
+    if key in _ADDED_KEYS:
+        cid = unquote(local)
+        if slug(key, cid) == local and _normalise_added(cid) == cid:
+            return cid
+    elif key in ("iso42001", "iso27001"):
         if _ISO_RE.match(local):
             return local
     elif key == "nist-ai-rmf":
@@ -241,7 +283,7 @@ def iri_to_ref(iri: str) -> Ref:
         raise UserInputError(f"not a clausegraph provision IRI: {iri}")
     rest = iri[len(ID_BASE):]
     key, _, local = rest.partition("/")
-    if key not in FRAMEWORK_KEYS or not local:
+    if (key not in FRAMEWORK_KEYS and key not in _ADDED_KEYS) or not local:
         raise UserInputError(f"not a clausegraph provision IRI: {iri}")
     return Ref(key, unslug(key, local))
 
@@ -294,6 +336,9 @@ def _natural(part: str) -> tuple:
 
 def sort_key(ref: Ref) -> tuple:
     """Document order of a reference within its framework, independent of how files number cg:order."""
+    if ref.key in _ADDED_KEYS:   # natural order of the printed identifier: AC-2 < AC-10, 6.1.2 < 6.1.10
+        return (ref.key, tuple((0, int(t), "") if t.isdigit() else (1, 0, t.lower())
+                               for t in re.findall(r"\d+|[^\d\W_]+", ref.id)), ref.id)
     kind_rank = {"Chapter": 0, "Art.": 1, "Annex": 2}
     if ref.key == "euaiact":
         head = ref.id.split(" ")[0]

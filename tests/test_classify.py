@@ -179,11 +179,14 @@ def test_art27_fundamental_rights_impact_assessment(store, tmp_path, system, fri
 def test_new_prohibitions_exist_only_from_the_amendment(store, tmp_path):
     before = run(store, tmp_path, BEFORE, role="provider", use_cases="art5-1ba")
     assert before["tier"] == "minimal-risk"
+    # in force from 2026-07-27, but the ban applies from 2026-12-02 (amended Art. 113(a)): tier and obligation
+    # follow the same date (issue 17)
     now = run(store, tmp_path, TODAY, role="provider", use_cases="art5-1ba")
-    assert now["tier"] == "prohibited"
+    assert now["tier"] == "minimal-risk"
     ob = obligations(now)[("euaiact:Art. 5(1)(ba)", "provider")]
     assert ob["applies_from"] == "2026-12-02" and ob["status"] == "upcoming"
     later = run(store, tmp_path, AFTER_PROHIBITIONS, role="provider", use_cases="art5-1ba")
+    assert later["tier"] == "prohibited"
     assert obligations(later)[("euaiact:Art. 5(1)(ba)", "provider")]["status"] == "applicable"
 
 

@@ -6,6 +6,7 @@ no door, doors reach the questions only through the facade, and dates are defaul
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from .conftest import ROOT
@@ -76,3 +77,22 @@ def test_dates_are_defaulted_in_one_place():
             for i, text in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if "date.today()" in text]
     assert len(hits) == 1 and hits[0].startswith("engine/facade.py:"), hits
+
+
+SPARQL_TEXT = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE)\s+(DISTINCT\s+)?[?*({$]|\bASK\s*\{|\bPREFIX\s+\w*:\s*<")
+#: modules that generate SPARQL from data rather than holding query texts: the SHACL-to-SPARQL compiler
+GENERATORS = {"engine/validate.py"}
+
+
+def test_every_sparql_text_is_a_named_query():
+    """Query texts live in engine/queries/*.rq; no engine module writes one inline (string literals are read
+    with ast, so docstrings and comments that mention SELECT do not count)."""
+    bad = []
+    for p in ENGINE.rglob("*.py"):
+        rel = str(p.relative_to(ROOT))
+        if rel in GENERATORS:
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SPARQL_TEXT.search(node.value):
+                bad.append(f"{rel}:{node.lineno}")
+    assert bad == []

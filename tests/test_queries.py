@@ -136,6 +136,25 @@ def test_coverage_edges(store, day, via, expected):
     assert {(r["r"], r["p"], r["rel"], r["cid"], r["status"], r.get("eid")) for r in rows} == expected
 
 
+def test_framework_keys_and_info(store):
+    assert {r["key"] for r in run(store, "framework-keys")} == {"iso42001", "euaiact"}
+    info = run(store, "framework-info", framework=q.iri("https://w3id.org/clausegraph/id/iso42001"))
+    assert info == [{"key": "iso42001", "title": "ISO 42001", "version": "2023", "source": "https://example.org/iso42001"}]
+
+
+@pytest.mark.parametrize("key,day,expected", [
+    ("iso42001", dt.date(2026, 1, 1), {("A.6", None, False, None), ("A.6.2.8", I + "A.6", True, "Keep logs.")}),
+    ("euaiact", dt.date(2026, 1, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None)}),
+    # Art. 4a enters into force on 2026-07-27
+    ("euaiact", dt.date(2026, 8, 1), {("Art. 12", None, False, None), ("Art. 12(1)", E + "art-12", True, None),
+                                      ("Art. 4a", None, False, None)}),
+])
+def test_framework_provisions(store, key, day, expected):
+    rows = run(store, "framework-provisions", framework=q.iri(f"https://w3id.org/clausegraph/id/{key}"),
+               as_of=q.date(day))
+    assert {(r["notation"], r.get("parent"), r["assessable"], r.get("summary")) for r in rows} == expected
+
+
 def test_provision_sources(store):
     """A provision's own source link, else its framework's, else none; provisions not asked for are left out."""
     rows = run(store, "provision-sources", targets=q.values("p", [E + "art-12", I + "A.6.2.8", E + "art-12-1"]))
@@ -145,12 +164,79 @@ def test_provision_sources(store):
         (E + "art-12-1", "Logging capability", None)}
 
 
+def test_annex_i_sections_and_amendments(store):
+    rows = run(store, "annex-i-sections")
+    assert {(r["code"], r["section"], r["eff"]) for r in rows} == {("toys", "A", dt.date(2024, 8, 1)),
+                                                                   ("toys", "B", dt.date(2027, 1, 1))}
+    assert run(store, "amendments-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
+    assert run(store, "amendments-in-force", as_of=q.date(dt.date(2026, 7, 27))) == [
+        {"title": "Amending Regulation X", "from": dt.date(2026, 7, 27), "status": "unverified"}]
+
+
+def test_provision_changes(store):
+    rows = run(store, "provision-changes", p=q.iri(E + "art-12"))
+    assert rows == [{"type": "dates-changed", "eff": dt.date(2026, 7, 27),
+                     "amendment": "https://w3id.org/clausegraph/id/amendment/x", "atitle": "Amending Regulation X"}]
+    assert run(store, "provision-changes", p=q.iri(E + "art-12-1")) == []
+
+
+def test_assessable_provisions_marked_and_to_derive(store):
+    marked = run(store, "assessable-obligations")
+    assert {(r["p"], r["ob"]) for r in marked} == {(I + "A.6.2.8", False), (E + "art-12-1", True)}
+    # the rule: ISO controls and leaf clauses, NIST subcategories, Act obligations (A.6 is an objective, Art. 12
+    # an article that is no obligation)
+    assert {r["p"] for r in run(store, "derive-assessable")} == {I + "A.6.2.8", E + "art-12-1"}
+    assert {r["p"] for r in run(store, "provisions")} == {I + "A.6", I + "A.6.2.8", E + "art-12", E + "art-12-1",
+                                                           E + "art-4a"}
+
+
+def test_graph_and_triple_counts_match_rdflib(store):
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    expected = rdflib.Graph().parse(DATA / "queries-fixture.ttl", format="turtle")
+    assert run(store, "graph-sizes") == [{"g": "https://w3id.org/clausegraph/graph/fixture", "n": len(expected)}]
+    assert run(store, "named-graphs") == [{"g": "https://w3id.org/clausegraph/graph/fixture"}]
+    assert run(store, "triple-count") == [{"n": len(expected)}]
+    got = rdflib.Graph().parse(data=store.query(q.render("all-triples")).ntriples, format="nt")
+    assert isomorphic(got, expected)
+
+
+def test_register_and_record_queries(store):
+    org = "https://w3id.org/clausegraph/id/org/"
+    assert run(store, "ai-systems") == [{"s": org + "system/s1"}]
+    assert run(store, "serious-incidents") == [
+        {"s": org + "system/s1", "i": org + "incident/i1", "due": dt.date(2026, 9, 15), "para": E + "art-12-1"}]
+    incident = "VALUES (?cls ?kind) { (<https://w3id.org/clausegraph/ontology#Incident> \"incident\") }"
+    rows = run(store, "records", classes=incident)
+    assert {r["id"] for r in rows} == {"i1", "i2"} and {r["kind"] for r in rows} == {"incident"}
+    assert len([r for r in rows if r["id"] == "i1"]) == 5 and len([r for r in rows if r["id"] == "i2"]) == 3
+    assert {r["k"] for r in run(store, "kept-records")} == {"incident", "finding"}
+    decisions = {(r["p"], r["ok"], r.get("j")) for r in run(store, "applicability-decisions")}
+    assert decisions == {(I + "A.6.2.8", True, "needed"), (I + "A.6", False, None)}
+
+
+@pytest.mark.parametrize("day,policies,assessments", [
+    (dt.date(2025, 12, 31), [], []),                     # nothing collected or assessed yet
+    (dt.date(2026, 3, 1), ["p1"], ["a1"]),
+    (dt.date(2026, 7, 1), ["p2"], ["a1"]),               # p1 expired on 2026-06-30
+    (dt.date(2027, 1, 1), ["p2"], []),                   # a1 expired on 2026-12-31
+])
+def test_valid_policies_and_assessments(store, day, policies, assessments):
+    assert [r["id"] for r in run(store, "valid-policies", as_of=q.date(day))] == policies
+    assert [r["id"] for r in run(store, "valid-assessments", as_of=q.date(day))] == assessments
+
+
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"frameworks", "provision-sources", "framework-counts", "provisions-in-force", "provision-index",
-              "provision-detail",
+    tested = {"frameworks", "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
+              "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force",
+              "provision-changes", "assessable-obligations",
+              "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
+              "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
-              "systems", "classification-rules", "controls", "soa", "coverage"}
+              "systems", "classification-rules", "controls", "soa", "coverage", "framework-keys", "framework-info",
+              "framework-provisions"}
     assert names == tested
     assert all(n.title and n.description for n in q.all_queries().values())
 

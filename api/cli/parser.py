@@ -8,7 +8,7 @@ import os
 from typing import Callable, Sequence
 
 from ...engine.resources import version
-from . import graph, org, records, server
+from . import graph, org, oscal, records, server
 
 FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
@@ -195,6 +195,35 @@ def make_parser() -> argparse.ArgumentParser:
     sp = msub.add_parser("stats", help="rows per relationship and share of provisions assessed, per pair")
     sp.set_defaults(func=graph.cmd_mappings_stats)
     _format_option(sp)
+
+    ep = sub.add_parser("export", help="export OSCAL documents (catalog, mapping collection, assessment results)",
+                        description="Write OSCAL 1.2.3 JSON documents (docs/oscal.md).")
+    esub = ep.add_subparsers(dest="export_kind", metavar="DOCUMENT", required=True)
+    sp = esub.add_parser("oscal-catalog", help="a framework as an OSCAL catalog")
+    sp.add_argument("--framework", required=True, metavar="KEY", help="framework key, e.g. iso42001")
+    _as_of_option(sp)
+    sp = esub.add_parser("oscal-mapping", help="a crosswalk as an OSCAL mapping collection")
+    sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="source framework key")
+    sp.add_argument("--to", dest="to_key", required=True, metavar="KEY", help="target framework key")
+    sp.add_argument("--inferred", action="store_true", help="include mappings derived by sound chaining")
+    sp = esub.add_parser("oscal-assessment-results", help="coverage and validation findings as OSCAL assessment results")
+    sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
+    sp.add_argument("--via-mappings", action="store_true", help="count coverage through crosswalks too")
+    _as_of_option(sp)
+    for sp in esub.choices.values():
+        sp.set_defaults(func=oscal.cmd_export)
+        sp.add_argument("-o", "--output", metavar="FILE", help="write the JSON document to FILE (default stdout)")
+        _store_options(sp)
+
+    fp = sub.add_parser("framework", help="add a framework to a store from an OSCAL catalog",
+                        description="Add a framework to a store from an OSCAL catalog (docs/oscal.md).")
+    fsub = fp.add_subparsers(dest="framework_command", metavar="SUBCOMMAND", required=True)
+    sp = fsub.add_parser("add", help="read an OSCAL catalog (JSON) as a new framework (all or nothing)")
+    sp.set_defaults(func=oscal.cmd_framework_add)
+    sp.add_argument("--oscal", required=True, metavar="FILE", help="the OSCAL catalog JSON file")
+    sp.add_argument("--key", required=True, metavar="KEY", help="the new framework's key (lower case, e.g. acme-baseline)")
+    _store_options(sp)
+    _format_option(sp, ("table", "json"))
 
     sp = add("queries", graph.cmd_queries, "list the named SPARQL queries (or print one)")
     sp.add_argument("name", nargs="?", help="print this query's text")

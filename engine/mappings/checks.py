@@ -28,9 +28,9 @@ def catalogue_facts(store) -> CatalogueFacts:
     from ..catalogue import Catalogue
 
     cat = Catalogue(store)
-    rows = store.select("PREFIX cg: <https://w3id.org/clausegraph/ontology#> "
-                        "SELECT DISTINCT ?p ?ob WHERE { ?p cg:assessable true "
-                        "BIND(EXISTS { ?p a cg:Obligation } AS ?ob) }").rows
+    from .. import queries as q
+
+    rows = store.select(q.render("assessable-obligations")).rows
     known = {p.ref for p in cat.provisions.values()}
     by_iri = {p.iri: p.ref for p in cat.provisions.values()}
     assessable = {by_iri[r["p"].value] for r in rows if r["p"].value in by_iri}

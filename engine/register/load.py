@@ -90,7 +90,9 @@ def bundled_provisions() -> frozenset[str]:
 
     store = open_store()
     build(store, include_mappings=False)
-    rows = store.select("SELECT DISTINCT ?p WHERE { ?p a <https://w3id.org/clausegraph/ontology#Provision> }").rows
+    from .. import queries as q
+
+    rows = store.select(q.render("provisions")).rows
     return frozenset(r["p"].value for r in rows)
 
 
@@ -320,6 +322,14 @@ ROLE_IRI = {"provider": "Provider", "deployer": "Deployer", "importer": "Importe
             "authorised-representative": "AuthorisedRepresentative"}
 
 
+#: boolean columns of systems.csv and the property each becomes (read by engine/queries/systems.rq)
+SYSTEM_FLAGS = (("third_party_conformity", "thirdPartyConformity"), ("profiling", "profiling"),
+                ("gpai_model", "gpaiModel"), ("public_body", "publicBody"), ("personal_data", "personalData"),
+                ("bias_special_data", "biasSpecialData"), ("established_outside_eu", "establishedOutsideEu"),
+                ("open_source", "openSource"), ("public_authority", "publicAuthority"),
+                ("workplace", "workplace"), ("gpai_designated", "gpaiDesignated"))
+
+
 def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | None]) -> str:
     cg = ONTOLOGY_NS
     a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -369,9 +379,9 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
             add(n, "art6Exemption", _lit(s["art6_3_exemption"]))
         if s.get("training_flops"):
             add(n, "trainingFlops", f'"{float(s["training_flops"]):e}"^^<{XSD}double>')
-        for col, prop in (("third_party_conformity", "thirdPartyConformity"), ("profiling", "profiling"),
-                          ("gpai_model", "gpaiModel"), ("public_body", "publicBody"),
-                          ("personal_data", "personalData")):
+        for reason in id_list(s.get("provider_by", "")):
+            add(n, "providerBy", _lit(reason))
+        for col, prop in SYSTEM_FLAGS:
             add(n, prop, boolean(s.get(col, "")))
     for c in t.get("controls", []):
         n = entity("control", "Control", c["id"], c["title"])

@@ -15,6 +15,8 @@ class Column:
 
 ROLES = ("provider", "deployer", "importer", "distributor", "authorised-representative")
 LIFECYCLE = ("design", "development", "validation", "deployed", "retired")
+#: Art. 25(1)(a)-(c): why an operator that was not the original provider became one
+PROVIDER_BY = ("own-name", "substantial-modification", "changed-purpose")
 EXEMPTIONS = ("narrow-procedural-task", "improves-human-activity", "detects-patterns", "preparatory-task")
 CONTROL_STATUS = ("implemented", "partial", "planned", "not-implemented")
 EVIDENCE_KINDS = ("policy", "procedure", "record", "report", "log", "test-result", "attestation", "other")
@@ -42,7 +44,10 @@ SCHEMA: dict[str, list[Column]] = {
         Column("third_party_conformity", False, "bool"), Column("profiling", False, "bool"),
         Column("art6_3_exemption", False, "enum", EXEMPTIONS), Column("gpai_model", False, "bool"),
         Column("training_flops", False, "float"), Column("public_body", False, "bool"),
-        Column("personal_data", False, "bool"),
+        Column("personal_data", False, "bool"), Column("provider_by", False, "enums", PROVIDER_BY),
+        Column("bias_special_data", False, "bool"), Column("established_outside_eu", False, "bool"),
+        Column("open_source", False, "bool"), Column("public_authority", False, "bool"),
+        Column("workplace", False, "bool"), Column("gpai_designated", False, "bool"),
     ],
     "controls": [
         Column("id", True, "id"), Column("title", True), Column("owner", True),

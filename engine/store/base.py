@@ -155,6 +155,8 @@ class Store(ABC):
 
     #: human-readable description, e.g. "embedded (memory)" or the endpoint URL
     description: str = ""
+    #: which implementation this is ("embedded", "remote"): doors pick what serves it by this, not by its class
+    kind: str = ""
     #: incremented by every write through this object; engine caches are valid for one generation
     generation: int = 0
     #: whether all writes go through this object (so caches keyed on ``generation`` stay correct); a remote
@@ -191,7 +193,9 @@ class Store(ABC):
 
     def count(self) -> int:
         """Number of triples (over the union of graphs)."""
-        res = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        from .. import queries as q
+
+        res = self.query(q.render("triple-count"))
         assert isinstance(res, SelectResult)
         return int(res.rows[0]["n"].value) if res.rows else 0
 

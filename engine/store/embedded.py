@@ -56,6 +56,8 @@ class EmbeddedStore(Store):
     """pyoxigraph store; ``path=None`` keeps everything in memory. A missing folder is created with its parents
     when ``create`` (the default), otherwise refused without creating anything."""
 
+    kind = "embedded"
+
     def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
         if path:
             prepare_store_dir(Path(path), create=create)

@@ -55,13 +55,21 @@ def _term(b: dict) -> Term:
 class RemoteStore(Store):
     """A SPARQL 1.1 store reached over HTTP."""
 
+    kind = "remote"
+
     def __init__(self, config: RemoteConfig) -> None:
         self.config = config
         self.description = config.query_url
         self._graphs: list[str] | None = None
 
     # ------------------------------------------------------------ HTTP helpers
-    def _auth_header(self) -> dict[str, str]:
+    def touched(self) -> None:
+        """A write: the list of graphs is read again."""
+        super().touched()
+        self._graphs = None
+
+    def auth_header(self) -> dict[str, str]:
+        """The HTTP Authorization header for this store (empty without credentials)."""
         if self.config.token:
             return {"Authorization": f"Bearer {self.config.token}"}
         if self.config.user is not None:
@@ -74,14 +82,14 @@ class RemoteStore(Store):
 
         sw = SPARQLWrapper(url)
         sw.setTimeout(int(self.config.timeout))
-        for k, v in self._auth_header().items():
+        for k, v in self.auth_header().items():
             sw.addCustomHttpHeader(k, v)
         return sw
 
     def _http(self, method: str, url: str, body: bytes | None = None,
               headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         req = urllib.request.Request(url, data=body, method=method,
-                                     headers={**self._auth_header(), **(headers or {})})
+                                     headers={**self.auth_header(), **(headers or {})})
         try:
             with urllib.request.urlopen(req, timeout=self.config.timeout) as resp:
                 return resp.status, resp.read()
@@ -139,7 +147,6 @@ class RemoteStore(Store):
     def replace_graph(self, graph: str, data: str | bytes, fmt: str = "turtle") -> None:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.touched()
-        self._graphs = None
         if self.config.store_url:
             url = f"{self.config.store_url}?graph={urllib.parse.quote(graph, safe='')}"
             status, body = self._http("PUT", url, payload, {"Content-Type": _MEDIA[fmt]})
@@ -160,7 +167,9 @@ class RemoteStore(Store):
             from SPARQLWrapper import JSON
 
             sw = self._wrapper(self.config.query_url)
-            sw.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            from .. import queries as q
+
+            sw.setQuery(q.render("named-graphs"))
             sw.setReturnFormat(JSON)
             sw.setMethod("POST")
             try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from clausegraph.api.worker import NotAcceptable, negotiate
+from clausegraph.api.formats import NotAcceptable, negotiate
 
 from .conftest import AUTH, close_client, make_client
 
@@ -167,7 +167,7 @@ def test_row_cap_and_body_limit(embedded_store):
 
 
 def test_using_graph_uri_rewrite():
-    from clausegraph.api.sparql import apply_using
+    from clausegraph.api.update import apply_using
     from clausegraph.engine.errors import InvalidQueryError
 
     u = 'INSERT { GRAPH <g> { ?s a "WHERE {" } } WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ?p ?o }'

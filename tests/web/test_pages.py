@@ -15,7 +15,7 @@ WEB = ROOT / "api" / "web"
 BUDGET_MS = 300
 
 VIEWS = {
-    "/": ["AI governance as a knowledge graph", "iso42001", "nist-ai-rmf"],
+    "/": ["AI governance as a knowledge graph", "iso42001", "nist-ai-rmf", "/api/oscal/catalog/euaiact?as_of="],
     "/coverage": ["Framework × framework", "covered", "uncovered", "Art. 26(1)"],
     "/coverage?framework=iso42001&via=1&as_of=2026-12-01": ["iso42001: coverage by your controls (via mappings)",
                                                             "A.6.2.8"],
@@ -28,7 +28,7 @@ VIEWS = {
     "/evidence/EV-043": ["EV-043", "valid", "CTL-DEP-01", "Serves"],
     "/systems": ["Register (17 systems)", "high-risk", "Validation (SHACL)", "iso42001:8.4"],
     "/systems/credit-scorer": ["credit-scorer", "Obligations", "euaiact:Art. 26(1)", "applicable"],
-    "/soa": ["Statement of Applicability", "38 controls", "A.2.2", "format=xlsx"],
+    "/soa": ["Statement of Applicability", "38 controls", "A.2.2", "format=xlsx", "/api/oscal/assessment-results?as_of="],
     "/records?as_of=2026-11-23": ["Incidents (3)", "INC-2026-021", "euaiact:Art. 73(2)", "reported 2 days late",
                                   "overdue since 2026-09-30", "DEC-2026-011", "approved-with-conditions"],
     "/readiness?as_of=2026-11-23": ["ISO/IEC 42001 audit readiness", "iso42001:10", "iso42001:A.10.3",
@@ -125,6 +125,16 @@ def test_soa_downloads(web):
     assert m.status_code == 200 and m.text.startswith("| control |")
     both = web.get("/soa/download", params={"format": "csv", "include_27001": "true"})
     assert len(both.text.splitlines()) == 1 + 38 + 93
+
+
+def test_oscal_download_links_answer(web):
+    """Every OSCAL link the index and SoA pages show downloads a document of the model it names."""
+    links = re.findall(r'href="(/api/oscal/[^"]+)"', web.get("/").text + web.get("/soa").text)
+    assert len(links) == 5       # one catalog per framework, the assessment results
+    for link in links:
+        r = web.get(link.replace("&amp;", "&"))
+        assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+        assert next(iter(r.json())) in ("catalog", "assessment-results")
 
 
 def test_a_write_through_the_endpoint_is_seen_by_the_next_page(bare):
