@@ -137,8 +137,7 @@ class Classifier:
 
     @cached_property
     def _amendments_in_force(self) -> set[str]:
-        rows = self.store.select(q.PREFIXES + f"""SELECT ?a WHERE {{ ?a a cg:Amendment ; cg:inForceFrom ?from .
-            FILTER(?from <= {q.date(self.as_of)}) }}""").rows
+        rows = self.store.select(q.render("amendment-ids-in-force", as_of=q.date(self.as_of))).rows
         return {r["a"].value.rsplit("/", 1)[-1] for r in rows}
 
     def _prohibitions(self, uses) -> list[str]:
@@ -154,9 +153,7 @@ class Classifier:
     @cached_property
     def _scope_limits(self) -> dict[str, tuple[str, set[str]]]:
         """Per condition, the scope limit in effect on the as-of date: (its source, the provisions still applying)."""
-        rows = self.store.select(q.PREFIXES + """SELECT ?c ?limit ?from ?source ?only WHERE {
-            ?c cg:limitsScope ?limit . ?limit cg:effectiveFrom ?from ; cg:onlyProvisions ?only .
-            OPTIONAL { ?limit dcterms:source ?source } }""").rows
+        rows = self.store.select(q.render("scope-limits")).rows
         found: dict[str, dict[str, tuple]] = {}
         for r in rows:
             eff = r["from"].py
@@ -177,19 +174,17 @@ class Classifier:
     @cached_property
     def _permissions(self) -> set[str]:
         """Obligation nodes that an amendment in force on the as-of date turned into a mere permission."""
-        rows = self.store.select(q.PREFIXES + f"""SELECT ?p WHERE {{ ?c a cg:ProvisionChange ; cg:changes ?p ;
-            cg:becomesPermission true ; cg:effectiveFrom ?eff . FILTER(?eff <= {q.date(self.as_of)}) }}""").rows
+        rows = self.store.select(q.render("permissions-in-force", as_of=q.date(self.as_of))).rows
         return {r["p"].value for r in rows}
 
     @cached_property
     def _conferred_roles(self) -> dict[str, str]:
-        rows = self.store.select(q.PREFIXES + """SELECT ?c ?role WHERE { ?c cg:confersRole ?r . ?r skos:notation ?role }""").rows
+        rows = self.store.select(q.render("conferred-roles")).rows
         return {r["c"].value: r["role"].value for r in rows}
 
     @cached_property
     def _date_yields(self) -> dict[str, str]:
-        rows = self.store.select(q.PREFIXES + """SELECT ?a ?b WHERE { ?ca cg:yieldsDateTo ?cb .
-            ?ca skos:notation ?a . ?cb skos:notation ?b }""").rows
+        rows = self.store.select(q.render("date-yields")).rows
         return {r["a"].value: r["b"].value for r in rows}
 
     def _fact(self, name: str, s: SystemFacts, uses: set[str]) -> bool:

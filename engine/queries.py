@@ -12,6 +12,14 @@ from functools import lru_cache
 
 from . import resources
 
+#: the prefixes the named queries use, for ad-hoc queries (tests, the REPL); engine code runs named queries only
+PREFIXES = """PREFIX cg: <https://w3id.org/clausegraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
 
 @dataclass(frozen=True)
 class NamedQuery:

@@ -227,9 +227,26 @@ def test_valid_policies_and_assessments(store, day, policies, assessments):
     assert [r["id"] for r in run(store, "valid-assessments", as_of=q.date(day))] == assessments
 
 
+def test_classification_facts_of_the_act(store):
+    amend = "https://w3id.org/clausegraph/id/amendment/"
+    assert run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
+    assert run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2026, 7, 27))) == [{"a": amend + "x"}]
+    # y has no title: still named here (amendments-in-force lists titled ones only)
+    assert {r["a"] for r in run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2027, 1, 1)))} == {
+        amend + "x", amend + "y"}
+    assert run(store, "permissions-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
+    assert run(store, "permissions-in-force", as_of=q.date(dt.date(2026, 7, 27))) == [{"p": E + "art-4a"}]
+    limits = {(r["c"], r["from"], r["source"], r["only"]) for r in run(store, "scope-limits")}
+    assert limits == {(C + "outside-eu", dt.date(2024, 8, 1), "https://example.org/act#art_2", E + p)
+                      for p in ("art-12", "art-4a")}
+    assert run(store, "conferred-roles") == [{"c": C + "product-maker", "role": "provider"}]
+    assert run(store, "date-yields") == [{"a": "annex-i", "b": "annex-iii"}]
+
+
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"frameworks", "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
+    tested = {"frameworks", "amendment-ids-in-force", "permissions-in-force", "scope-limits", "conferred-roles",
+              "date-yields", "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
               "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force",
               "provision-changes", "assessable-obligations",
               "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
