@@ -12,6 +12,9 @@ renders the typed answer (:mod:`clausegraph.engine.answers`). What every door ne
 
 Adding a question: write it as a function ``f(store, ...)`` in its own engine module, then add one keyword-only
 method here that defaults the date, checks arguments and the register, and returns ``self._memo(...)``.
+
+Longer than ~400 lines on purpose: it is the list of every question the engine answers, each method a few lines
+that only default, check and delegate; splitting it would hide a question from the doors' one place to look.
 """
 from __future__ import annotations
 
@@ -102,7 +105,8 @@ class Clausegraph:
         return cg
 
     def close(self) -> None:
-        """Release the store (flushes an on-disk store)."""
+        """Release the store (flushes an on-disk store) and what was remembered for it."""
+        cache.forget(self.store)
         self.store.close()
 
     def __enter__(self) -> "Clausegraph":

@@ -19,7 +19,7 @@ from clausegraph.engine.refs import iri_to_ref, parse_ref
 from clausegraph.engine.store import open_store
 from clausegraph.engine.synthetic import generate
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 EXAMPLE = ROOT / "examples" / "acme"
 FULL, PART = {"equal", "subset_of"}, {"intersects_with", "superset_of", "overlaps"}
@@ -137,7 +137,7 @@ def test_coverage_matches_brute_force_on_the_example(catalogue_facts):
 
 
 def test_coverage_json_contract_and_many_to_many():
-    res = run_cli("coverage", "--register", str(EXAMPLE), "--framework", "euaiact", "--via-mappings",
+    res = run_main("coverage", "--register", str(EXAMPLE), "--framework", "euaiact", "--via-mappings",
                   "--as-of", "2026-11-23", "--format", "json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -154,7 +154,7 @@ def test_coverage_json_contract_and_many_to_many():
 
 
 def test_system_coverage_uses_the_systems_obligations_and_controls():
-    doc = json.loads(run_cli("coverage", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--as-of",
+    doc = json.loads(run_main("coverage", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--as-of",
                              "2026-11-23", "--format", "json").stdout)
     assert doc["system"] == "hr-cv-ranker" and doc["framework"] == "euaiact"
     refs = {p["ref"] for p in doc["provisions"]}
@@ -162,8 +162,8 @@ def test_system_coverage_uses_the_systems_obligations_and_controls():
 
 
 def test_coverage_needs_a_framework_or_a_system():
-    assert run_cli("coverage", "--register", str(EXAMPLE)).returncode == 2
-    assert run_cli("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
+    assert run_main("coverage", "--register", str(EXAMPLE)).returncode == 2
+    assert run_main("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
 
 
 def test_coverage_matrix_agrees_with_gaps_assuming_the_source_complete():

@@ -10,7 +10,7 @@ import pytest
 from clausegraph.engine import queries as q
 from clausegraph.engine.store import open_store
 
-from .conftest import DATA, run_cli
+from .conftest import DATA, run_main
 
 E = "https://w3id.org/clausegraph/id/euaiact/"
 I = "https://w3id.org/clausegraph/id/iso42001/"
@@ -259,7 +259,7 @@ def test_every_query_has_a_title_and_a_test():
 
 
 def test_queries_command_lists_them_and_prints_one():
-    doc = json.loads(run_cli("queries", "--format", "json").stdout)
+    doc = json.loads(run_main("queries", "--format", "json").stdout)
     assert {x["name"] for x in doc["queries"]} == set(q.all_queries())
-    text = run_cli("queries", "coverage").stdout
+    text = run_main("queries", "coverage").stdout
     assert "SELECT DISTINCT ?r ?p ?rel" in text

@@ -16,7 +16,7 @@ from clausegraph.engine.plan import plan
 from clausegraph.engine.store import open_store
 from clausegraph.engine.trace import flatten, trace_control, trace_evidence, trace_provision
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 DAY = dt.date(2026, 11, 23)
 REGISTER = {
@@ -129,9 +129,9 @@ def test_cli_trace_gaps_impact_plan_formats(store):
     for fmt in ("json", "csv", "markdown", "table"):
         for args in (["trace", "iso42001:A.6.2.8"], ["trace", "--control", "c1"], ["gaps", "--target", "iso42001"],
                      ["impact", "--evidence", "e1"], ["plan", "--target", "euaiact", "--budget", "2"]):
-            res = run_cli(*args, "--register", reg, "--as-of", "2026-11-23", "--format", fmt)
+            res = run_main(*args, "--register", reg, "--as-of", "2026-11-23", "--format", fmt)
             assert res.returncode == 0, (args, fmt, res.stderr)
             if fmt == "json":
                 json.loads(res.stdout)
-    assert run_cli("trace", "--register", reg).returncode == 2
-    assert run_cli("trace", "--control", "nope", "--register", reg).returncode == 2
+    assert run_main("trace", "--register", reg).returncode == 2
+    assert run_main("trace", "--control", "nope", "--register", reg).returncode == 2

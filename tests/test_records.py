@@ -15,7 +15,7 @@ from clausegraph.engine.register.records import reporting_deadline
 from clausegraph.engine.store import open_store
 from clausegraph.engine.validate import validate
 
-from .conftest import run_cli
+from .conftest import run_main
 from .test_register import write_xlsx
 
 SYSTEMS = ("id,name,purpose,owner,role,lifecycle,use_cases\n"
@@ -147,13 +147,13 @@ def test_every_record_problem_is_located_and_reported_at_once(tmp_path):
 def test_a_bad_record_file_exits_2_and_writes_nothing(tmp_path):
     good = write_register(tmp_path / "good")
     store = tmp_path / "store"
-    assert run_cli("build", "--register", str(good), "--store", str(store)).returncode == 0
+    assert run_main("build", "--register", str(good), "--store", str(store)).returncode == 0
     bad = write_register(tmp_path / "bad", actions="id,findings,title,owner,due,done_on,evidence\n"
                                                    "AC9,F404,T,Jo,2026-05-01,,\n")
-    res = run_cli("import", "--register", str(bad), "--store", str(store))
+    res = run_main("import", "--register", str(bad), "--store", str(store))
     assert res.returncode == 2 and "actions.csv, row 2, column findings: unknown finding id" in res.stderr
     assert "Traceback" not in res.stderr
-    q = run_cli("query", "--store", str(store), "--format", "json",
+    q = run_main("query", "--store", str(store), "--format", "json",
                 "SELECT ?a WHERE { ?a a <https://w3id.org/clausegraph/ontology#CorrectiveAction> }")
     assert "action/AC1" in q.stdout and "AC9" not in q.stdout
 

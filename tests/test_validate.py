@@ -13,7 +13,7 @@ from clausegraph.engine.store import open_store
 from clausegraph.engine.synthetic import generate
 from clausegraph.engine.validate import ORG_SHAPES, bundled_shapes, validate
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 EXAMPLE = ROOT / "examples" / "acme"
 AS_OF = dt.date(2026, 11, 23)
@@ -43,7 +43,7 @@ PLANTED = {
 
 
 def test_example_register_reports_exactly_the_planted_defects():
-    res = run_cli("validate", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "json")
+    res = run_main("validate", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "json")
     assert res.returncode == 1, res.stderr[-2000:]
     doc = json.loads(res.stdout)
     violations = {(f["shape"], f["focus_label"], f["value"].rsplit("/", 1)[-1] if f["value"] else None)
@@ -74,7 +74,7 @@ def broken_register(tmp_path):
 
 
 def test_violations_exit_1_and_cite_the_provision(broken_register):
-    res = run_cli("validate", "--register", str(broken_register), "--as-of", "2026-11-23", "--format", "json")
+    res = run_main("validate", "--register", str(broken_register), "--as-of", "2026-11-23", "--format", "json")
     assert res.returncode == 1
     doc = json.loads(res.stdout)
     assert not doc["conforms"] and doc["summary"]["violations"] > 0
@@ -85,7 +85,7 @@ def test_violations_exit_1_and_cite_the_provision(broken_register):
 
 def test_junit_output_is_read_by_a_junit_parser(broken_register, tmp_path):
     out = tmp_path / "report.xml"
-    res = run_cli("validate", "--register", str(broken_register), "--format", "junit", "--output", str(out))
+    res = run_main("validate", "--register", str(broken_register), "--format", "junit", "--output", str(out))
     assert res.returncode == 1
     root = ET.parse(out).getroot()
     suite = root.find("testsuite")
@@ -100,7 +100,7 @@ def test_broken_register_exits_2(tmp_path):
     reg = tmp_path / "bad"
     reg.mkdir()
     (reg / "systems.csv").write_text("id,name,owner,role\ns1,S,me,wizard\n", encoding="utf-8")
-    res = run_cli("validate", "--register", str(reg))
+    res = run_main("validate", "--register", str(reg))
     assert res.returncode == 2 and "row 2, column role" in res.stderr
 
 
@@ -108,7 +108,7 @@ def test_soa_xlsx_has_all_38_annex_a_controls(tmp_path):
     from openpyxl import load_workbook
 
     out = tmp_path / "soa.xlsx"
-    res = run_cli("soa", "--register", str(EXAMPLE), "--format", "xlsx", "--output", str(out), "--as-of", "2026-11-23")
+    res = run_main("soa", "--register", str(EXAMPLE), "--format", "xlsx", "--output", str(out), "--as-of", "2026-11-23")
     assert res.returncode == 0, res.stderr
     ws = load_workbook(out)["Statement of Applicability"]
     refs = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
@@ -118,7 +118,7 @@ def test_soa_xlsx_has_all_38_annex_a_controls(tmp_path):
 
 
 def test_soa_json_and_27001_option():
-    doc = json.loads(run_cli("soa", "--register", str(EXAMPLE), "--format", "json", "--include-27001").stdout)
+    doc = json.loads(run_main("soa", "--register", str(EXAMPLE), "--format", "json", "--include-27001").stdout)
     assert doc["summary"]["controls"] == 38 + 93
     first = doc["controls"][0]
     assert set(first) == {"ref", "title", "applicable", "justification", "controls"}

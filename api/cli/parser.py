@@ -242,6 +242,8 @@ def make_parser() -> argparse.ArgumentParser:
                     "default *)")
     sp.add_argument("--no-cors", action="store_true", help="turn CORS off")
     sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default min(4, CPUs))")
+    sp.add_argument("--get", metavar="PATH", help="run one GET request (e.g. /api/frameworks) through the app in "
+                    "this process, print the response body and exit (no server is started)")
     _store_options(sp)
 
     sp = add("mcp", server.cmd_mcp, "serve the graph to AI assistants over the Model Context Protocol (stdio)")
