@@ -276,7 +276,7 @@ def test_crosswalk_is_oriented_whichever_way_the_file_is_stored():
     assert all(m["subject"].startswith("iso27001:") for m in back["mappings"])
     first = back["mappings"][0]
     assert set(first) == {"subject", "object", "relationship", "rationale", "strength", "derived", "path",
-                          "comment", "source"}
+                          "via", "comment", "source"}
 
 
 def test_crosswalk_min_strength_and_sssom_output():

@@ -273,3 +273,15 @@ def test_record_rules_focus_on_the_record_concerned(tmp_path):
     assert "SupplierAgreementShape" not in got               # Art. 25(4) applies to Annex III from 2027-12-02
     later = findings_by_shape(reg, dt.date(2027, 12, 2))   # S1 has an agreement, S2 supplies data only
     assert later["SupplierAgreementShape"] == {"S3|cv"}
+
+
+def test_record_problems_are_located_in_xlsx_and_yaml_too(tmp_path):
+    folder = write_register(tmp_path / "csv", decisions="id,system,gate,decision,date,approver,basis,conditions\n"
+                                                        "D1,cv,pre-deployment,approved,2026-02-01,Board,A1,\n"
+                                                        "D2,ghost,go-live,approved,2026-02-01,Board,,\n")
+    tables = tables_of(folder)
+    write_yaml_typed(tables, tmp_path / "r.yaml")
+    write_xlsx(tables, tmp_path / "r.xlsx")
+    for path, label, row in ((tmp_path / "r.xlsx", "r.xlsx[decisions]", 3), (tmp_path / "r.yaml", "r.yaml[decisions]", 2)):
+        got = {(p.file, p.row, p.column) for p in problems_of(path)}
+        assert got == {(label, row, "system"), (label, row, "gate")}, got
