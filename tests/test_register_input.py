@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from clausegraph.engine.errors import MAX_MESSAGE, ClausegraphError, ProblemCollector, UserInputError
 from clausegraph.engine.register import load_register
+from clausegraph.engine.register.schema import FILES, RECORD_FILES
 
 from .conftest import ROOT, run_cli
 
@@ -171,6 +172,120 @@ def test_missing_controls_file_is_reported_once_per_referring_column(tmp_path):
     assert "controls" in probs[0].message and "30" in probs[0].message
 
 
+# ---------------------------------------------------------------- the same protections for every register file
+
+def rewrite(path: Path, edit) -> None:
+    """Rewrite a CSV file row by row: ``edit(rows)`` changes the list of rows in place."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    edit(rows)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_register_file_refuses_a_duplicated_column(tmp_path, name):
+    reg = copy_example(tmp_path)
+    column = (EXAMPLE / f"{name}.csv").read_text(encoding="utf-8").split(",", 1)[0]
+
+    def add_column(rows: list[list[str]]) -> None:
+        rows[0].append(column)
+        for r in rows[1:]:
+            r.append("other value")
+
+    rewrite(reg / f"{name}.csv", add_column)
+    hit = [p for p in problems_of(reg) if "duplicate column" in p.message]
+    assert [(p.file, p.row, p.column) for p in hit] == [(f"{name}.csv", 1, column)]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_register_file_that_is_a_folder_is_one_located_error(tmp_path, name):
+    reg = copy_example(tmp_path)
+    (reg / f"{name}.csv").unlink()
+    (reg / f"{name}.csv").mkdir()
+    probs = problems_of(reg)
+    assert [(p.file, p.row) for p in probs] == [(f"{name}.csv", None)] and "folder" in probs[0].message
+
+
+def test_record_file_that_is_a_folder_exits_2_from_the_command_line(tmp_path):
+    reg = copy_example(tmp_path)
+    (reg / "findings.csv").unlink()
+    (reg / "findings.csv").mkdir()
+    res = run_cli("classify", "--register", str(reg))
+    assert res.returncode == 2 and "findings.csv" in res.stderr and "folder" in res.stderr
+    assert "internal error" not in res.stderr and "Traceback" not in res.stderr
+
+
+#: record files other files point at, with the columns pointing at them
+REFERRED = {"findings": [("actions", "findings"), ("reviews", "inputs")],
+            "audits": [("findings", "audit"), ("reviews", "inputs")],
+            "incidents": [("findings", "incident")], "evidence": [("actions", "evidence")],
+            "assessments": [("decisions", "basis")]}
+
+
+@pytest.mark.parametrize("name", sorted(REFERRED))
+def test_header_only_record_file_is_named_once_per_referring_column(tmp_path, name):
+    reg = copy_example(tmp_path)
+    rewrite(reg / f"{name}.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    probs = problems_of(reg)
+    referring = {(p.file, p.column) for p in probs}
+    assert len(referring) == len(probs), [str(p) for p in probs]   # one line per referring column
+    assert {(f, c) for f, c in referring if f != f"{name}.csv"} >= {(f"{f}.csv", c) for f, c in REFERRED[name]
+                                                                    if f != name}
+    assert all(f"{name}.csv has no rows" in p.message for p in probs), [str(p) for p in probs]
+
+
+@pytest.mark.parametrize("name", [n for n in RECORD_FILES if n not in REFERRED])
+def test_header_only_record_file_nobody_points_at_is_accepted(tmp_path, name):
+    reg = copy_example(tmp_path)
+    rewrite(reg / f"{name}.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    assert load_register(reg).tables[name] == []
+
+
+LOCATIONS = [("evidence", "location"), ("assessments", "location"), ("audits", "report"), ("reviews", "minutes")]
+
+
+def first_row_with(path: Path, column: str) -> int:
+    with open(path, encoding="utf-8", newline="") as f:
+        return next(i for i, r in enumerate(csv.DictReader(f), start=2) if r[column])
+
+
+@pytest.mark.parametrize("name,column", LOCATIONS)
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "file:///etc/passwd", "/etc/passwd", "http://",
+                                      "../outside.md", "a" * 10_000, "evidence/" + "b" * 300 + ".md"])
+def test_every_location_column_follows_the_location_rules(tmp_path, name, column, location):
+    reg = copy_example(tmp_path)
+    row = first_row_with(reg / f"{name}.csv", column)
+    set_cell(reg / f"{name}.csv", row, column, location)
+    probs = problems_of(reg)
+    assert [(p.file, p.row, p.column) for p in probs] == [(f"{name}.csv", row, column)], [str(p) for p in probs]
+    assert len(str(probs[0])) <= 3 * MAX_MESSAGE
+
+
+@pytest.mark.parametrize("name", RECORD_FILES)
+def test_overlong_cell_in_a_record_file_is_located_and_cut(tmp_path, name):
+    reg = copy_example(tmp_path)
+    column = {"findings": "description", "audits": "auditor", "reviews": "chair", "suppliers": "name",
+              "decisions": "approver", "incidents": "title", "actions": "title"}[name]
+    set_cell(reg / f"{name}.csv", 2, column, "x" * 50_000)
+    probs = problems_of(reg)
+    assert [(p.file, p.row, p.column) for p in probs] == [(f"{name}.csv", 2, column)]
+    assert "too long" in probs[0].message and len(str(probs[0])) <= 3 * MAX_MESSAGE
+
+
+def test_yaml_duplicate_keys_in_record_entries_are_errors(tmp_path):
+    doc = {name: list(csv.DictReader(io.StringIO((EXAMPLE / f"{name}.csv").read_text(encoding="utf-8"))))
+           for name in FILES if (EXAMPLE / f"{name}.csv").exists()}
+    lines = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).splitlines()
+    first = lines.index("findings:") + 1                       # 0-based index of the first finding's "- id: ..."
+    lines.insert(first + 1, "  status: open")                  # its status, given again further down
+    again = lines.index(f"  status: {doc['findings'][0]['status']}", first + 2)
+    (tmp_path / "r.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    probs = problems_of(tmp_path / "r.yaml")
+    assert [(p.file, p.line) for p in probs] == [("r.yaml", again + 1)]
+    assert "'status'" in probs[0].message and f"first on line {first + 2}" in probs[0].message
+
+
 # ---------------------------------------------------------------- fuzz: no input ends in exit 3
 
 def exit_code_of(path: Path) -> int:
@@ -186,12 +301,14 @@ def exit_code_of(path: Path) -> int:
 
 cells = st.one_of(st.text(max_size=12), st.sampled_from([
     "s1", "c1", "e1", "provider", "implemented", "2026-01-01", "true", "x" * 300, "../x", "file:///etc/passwd",
-    "https://example.com/a", "javascript:x", "=1+1", "", ";", "evidence/a.txt", "iso42001:A.2.2", "\x00"]))
+    "https://example.com/a", "javascript:x", "=1+1", "", ";", "evidence/a.txt", "iso42001:A.2.2", "\x00",
+    "hub:log.retain", "hub:", "F1", "A1;F1", "approved", "open", "death"]))
 columns = st.sampled_from(["id", "name", "owner", "role", "title", "status", "supports", "location",
-                           "collected_on", "systems", "system", "kind", "date", "implements", "x", ""])
+                           "collected_on", "systems", "system", "kind", "date", "implements", "x", "",
+                           "findings", "audit", "incident", "inputs", "report", "minutes", "basis", "aware_on",
+                           "evidence", "gate", "decision", "supplies", "workplace", "open_source"])
 table = st.tuples(st.lists(columns, min_size=1, max_size=6), st.lists(st.lists(cells, max_size=7), max_size=4))
-files = st.dictionaries(st.sampled_from(["systems", "controls", "evidence", "assessments", "risks", "other"]),
-                        table, max_size=4)
+files = st.dictionaries(st.sampled_from([*FILES, "other"]), table, max_size=5)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -236,7 +353,7 @@ yaml_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(yaml_values, st.dictionaries(st.sampled_from(["systems", "controls", "evidence", "x"]),
+@given(st.one_of(yaml_values, st.dictionaries(st.sampled_from(["systems", "controls", "evidence", "findings", "x"]),
                                               st.lists(st.dictionaries(columns, yaml_values, max_size=5),
                                                        max_size=3), max_size=3)),
        st.booleans())

@@ -6,16 +6,14 @@ problems, so an import is all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
+from .links import check_id_references, evidence_digest, is_local, location_problem
 from .readers import Table, read_any
 from .records import records_ntriples
 from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
@@ -35,37 +33,6 @@ ANNEX_I_PRODUCTS = {
     "civil-aviation-security": "B", "two-three-wheel-vehicles": "B", "agricultural-vehicles": "B",
     "marine-equipment": "B", "rail": "B", "motor-vehicles": "B", "civil-aviation": "B",
 }
-
-
-URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")   # anything with a scheme (a Windows drive letter too)
-MAX_PATH_PART = 255                                  # bytes in one file or folder name (common file systems)
-
-
-def location_problem(value: str) -> str | None:
-    """Why ``value`` is not an evidence (or assessment, report, minutes) location, or None. A location is an
-    http(s) URL with a host, or a relative path with '/' separators that stays inside the register folder."""
-    if any(c.isspace() or ord(c) < 32 for c in value):
-        return "a location may not contain spaces or control characters (encode them in a URL as %20)"
-    if URL_RE.match(value):
-        scheme = value.split(":", 1)[0].lower()
-        if scheme not in ("http", "https"):
-            return (f"{scheme!r} locations are not accepted: give an http(s) URL or a path relative to the "
-                    "register folder")
-        try:
-            parts = urlsplit(value)
-            host, _port = parts.hostname, parts.port
-        except ValueError as exc:
-            return f"malformed URL: {exc}"
-        return None if host and value.lower().startswith(f"{scheme}://") else "malformed URL: no host"
-    if "\\" in value:
-        return "use '/' between folders in a relative path (not '\\')"
-    if value.startswith("/"):
-        return "an absolute path: give a path relative to the register folder, or an http(s) URL"
-    if posixpath.normpath(value).split("/")[0] == "..":
-        return "a local evidence path must stay inside the register folder"
-    if any(len(part.encode("utf-8")) > MAX_PATH_PART for part in value.split("/")):
-        return f"a file or folder name in the path is longer than {MAX_PATH_PART} bytes"
-    return None
 
 
 @dataclass
@@ -136,7 +103,7 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
             ids[name] = {r["id"] for r in checked[name] if r.get("id")}
     # cross-file references
     for name, table in readable.items():
-        _check_id_references(name, table, checked[name], tables, ids, problems)
+        check_id_references(name, table, checked[name], tables, ids, problems)
         for row, cells in zip(table.rows, checked[name]):
             for col in SCHEMA[name]:
                 value = cells.get(col.name, "")
@@ -153,8 +120,9 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
     if "evidence" in readable:
         for row, cells in zip(tables["evidence"].rows, checked["evidence"]):
             loc = cells.get("location", "")
-            if loc and not URL_RE.match(loc):   # a checked location: a URL or a relative path inside the folder
-                digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
+            if loc and is_local(loc):
+                digests[cells.get("id", "")] = evidence_digest(base, loc, problems, tables["evidence"].file,
+                                                               row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
 
@@ -165,40 +133,6 @@ def bundled_atoms() -> frozenset[str]:
     from ..mappings.hubfiles import bundled_hub
 
     return frozenset(bundled_hub().atoms)
-
-
-def _record_noun(targets: list[str]) -> str:
-    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
-    nouns = [t if t == "evidence" else t[:-1] for t in targets]
-    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
-
-
-def _check_id_references(name: str, table: Table, rows: list[dict[str, str]], tables: dict[str, Table],
-                         ids: dict[str, set[str]], problems: ProblemCollector) -> None:
-    """Ids in ``table`` must name rows of their target file(s) (``a|b`` names several). When no target has rows
-    (or none is there) that is said once per column, not once per reference; an unreadable target was
-    reported already, so its references are not checked."""
-    for col in SCHEMA[name]:
-        if col.kind != "ids" or not col.target:
-            continue
-        targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
-        refs = [(row, ref_id) for row, cells in zip(table.rows, rows)
-                for ref_id in (v.strip() for v in cells.get(col.name, "").split(";")) if ref_id]
-        present = [tables[t] for t in targets if t in tables]
-        if not refs or any(not t.readable for t in present):
-            continue
-        noun = _record_noun(targets)
-        if not any(t.rows for t in present):
-            why = (" and ".join(f"{t.file} has no rows" for t in present) if present else
-                   f"the register has no {' or '.join(targets)} (no {targets[0]}.csv, sheet or key)")
-            names = sorted({r for _, r in refs})
-            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            problems.add(f"{len(refs)} reference{'s' if len(refs) != 1 else ''} to {noun} ids ({shown}), but {why}",
-                         table.file, refs[0][0].number, col.name)
-            continue
-        for row, ref_id in refs:
-            if not any(ref_id in ids.get(t, set()) for t in targets):
-                problems.add(f"unknown {noun} id {ref_id!r}", table.file, row.number, col.name)
 
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
@@ -221,26 +155,6 @@ def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemC
     elif col.kind == "annexa" and not (ref.key in ("iso42001", "iso27001") and ref.id.startswith("A.")
                                        and ref.id.count(".") >= 2):
         problems.add(f"{ref} is not an ISO/IEC 42001 or 27001 Annex A control", file, row, col.name)
-
-
-def _digest(base: Path, location: str, problems: ProblemCollector, file: str, row: int) -> str | None:
-    try:
-        target = (base / location).resolve()
-        target.relative_to(base.resolve())
-    except (ValueError, OSError):
-        problems.add("a local evidence path must stay inside the register folder", file, row, "location")
-        return None
-    h = hashlib.sha256()
-    try:
-        if not target.is_file():
-            return None  # reported by validation (evidence file missing), not an import error
-        with open(target, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError as exc:
-        problems.add(f"the evidence file cannot be read: {exc.strerror or exc}", file, row, "location")
-        return None
-    return h.hexdigest()
 
 
 def _check_table(name: str, table: Table, problems: ProblemCollector) -> list[dict[str, str]]:
