@@ -33,6 +33,7 @@ from starlette.background import BackgroundTask
 from starlette.templating import Jinja2Templates
 
 from ..engine.errors import ClausegraphError, NotFoundError, UserInputError
+from ..engine.coverage import left_in_words
 from ..engine.facade import Clausegraph, as_of_or_today
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -61,6 +62,8 @@ templates.env.filters["ref_url"] = _ref_url
 templates.env.filters["control_url"] = lambda i: _id_url("controls", i)
 templates.env.filters["evidence_url"] = lambda i: _id_url("evidence", i)
 templates.env.filters["system_url"] = lambda i: _id_url("systems", i)
+templates.env.filters["atom_url"] = lambda i: _id_url("hub", i)
+templates.env.globals["left_in_words"] = left_in_words
 templates.env.globals["pct"] = _pct
 templates.env.globals["zip"] = zip
 templates.env.globals["FRAMEWORK_ORDER"] = FRAMEWORK_ORDER
@@ -71,7 +74,7 @@ def _node_url(node: dict) -> str:
     urls = {"provision": _ref_url, "control": lambda i: _id_url("controls", i),
             "evidence": lambda i: _id_url("evidence", i), "system": lambda i: _id_url("systems", i),
             "finding": lambda i: _id_url("findings", i), "action": lambda i: _id_url("actions", i),
-            "decision": lambda i: _id_url("decisions", i)}
+            "decision": lambda i: _id_url("decisions", i), "atom": lambda i: _id_url("hub", i)}
     return urls[kind](ident) if kind in urls else "#"
 
 
@@ -184,6 +187,20 @@ def coverage_page(request: Request, framework: str = Query("euaiact"), as_of: st
             titles[p["ref"]] = info.title if info else ""
     return page(request, "coverage.html", title="Coverage", nav="coverage", day=day, framework=key,
                 via=via_mappings, frameworks=fws, heat=_heatmap(cg, day), doc=doc, titles=titles)
+
+
+# ------------------------------------------------------------------ requirement hub
+@router.get("/hub", response_class=HTMLResponse)
+def hub_page(request: Request, theme: str | None = Query(None, max_length=60)) -> HTMLResponse:
+    doc = facade_of(request).hub(theme=theme or None)
+    return page(request, "hub.html", title="Requirement hub", nav="hub", doc=doc, theme=theme or "", one=None)
+
+
+@router.get("/hub/{atom}", response_class=HTMLResponse)
+def atom_page(request: Request, atom: str) -> HTMLResponse:
+    doc = facade_of(request).hub(atom=atom)
+    return page(request, "hub.html", title=doc["atoms"][0]["id"], nav="hub", doc=doc, theme="",
+                one=doc["atoms"][0])
 
 
 # ------------------------------------------------------------------ trace explorer

@@ -83,17 +83,36 @@ def provision_route(ref: str = Path(..., description="a reference such as `euaia
 
 @router.get("/crosswalk", response_model=Page, responses=ERRORS, summary="Crosswalk between two frameworks",
             description="Typed mappings from one framework to another, oriented from `from`; `inferred` adds the "
-                        "soundly chained ones.")
+                        "soundly chained ones; `via_hub` answers with the mappings computed from the requirement "
+                        "hub's atoms instead (each `derived` with `via`: the shared atom ids).")
 def crosswalk_route(from_: str = Query(..., alias="from", description="framework key, e.g. nist-ai-rmf"),
                     to: str = Query(..., description="framework key, e.g. iso42001"),
                     inferred: bool = Query(False, description="include mappings derived by chaining"),
+                    via_hub: bool = Query(False, description="mappings computed from the requirement hub"),
                     min_strength: int = Query(1, ge=1, le=10, description="lowest strength kept"),
                     limit: int = Limit(), offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
     from ..engine.mappings.sssom import as_json
 
     rows = [{**as_json(m), "target": m.target}
-            for m in cg.crosswalk(from_key=from_, to_key=to, inferred=inferred, min_strength=min_strength)]
+            for m in cg.crosswalk(from_key=from_, to_key=to, inferred=inferred, min_strength=min_strength,
+                                  via_hub=via_hub)]
     return page(rows, limit, offset)
+
+
+@router.get("/hub", response_model=Page, responses=ERRORS, summary="The requirement hub",
+            description="Atomic requirements, each with the provisions of every framework that demand it "
+                        "(`demanded_by`, by framework key); `theme` keeps one theme's atoms.")
+def hub_route(theme: str | None = Query(None, description="a hub theme, e.g. log"), limit: int = Limit(),
+              offset: int = Offset(), cg: Clausegraph = Depends(get_facade)) -> dict:
+    return page(cg.hub(theme=theme)["atoms"], limit, offset)
+
+
+@router.get("/hub/{atom}", responses=ERRORS, summary="One atom of the requirement hub",
+            description="One atom (e.g. `hub:log.record-in-use`) with its statement and the provisions demanding "
+                        "it. Unknown ids answer 404 with `suggestions`.")
+def atom_route(atom: str = Path(..., description="an atom id such as `hub:log.record-in-use`"),
+               cg: Clausegraph = Depends(get_facade)) -> dict:
+    return cg.hub(atom=atom)["atoms"][0]
 
 
 @router.get("/systems", response_model=Page, responses=ERRORS, summary="AI systems of the register",

@@ -7,7 +7,11 @@ benchmarks/RESULTS.md. Every measurement runs in a fresh subprocess under a time
 stays within its budget (default 570 s) however slow a measured call is; a call cut at its limit is
 reported as "> limit" and fails its target.
 
-    .venv/bin/python benchmarks/run.py [--budget 560] [--quick] [--out benchmarks/RESULTS.md]
+The long mode (`--long`, or CLAUSEGRAPH_BENCH_LONG=1; `make bench-long`) adds time for what the reference run
+cannot afford: rdflib measured at 100k (one run per question, up to LONG_RDFLIB_LIMIT s each) and
+pyshacl-turbo at 1M.
+
+    .venv/bin/python benchmarks/run.py [--budget 560] [--quick] [--long] [--scales 10k,100k] [--out RESULTS.md]
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from harness import machine  # noqa: E402
+from shacl_engines import projected_ok  # noqa: E402
 
 SEED = 7
 #: (label, systems): systems= values of engine.synthetic.generate giving ~10k / ~100k / ~1M register triples
@@ -39,17 +44,26 @@ IMPORT_MIX = {"systems": 10_000, "controls_per_system": 3, "evidence_per_control
 TARGETS = {"query_vs_raw": 1.5, "query_vs_rdflib": 50.0, "build_vs_raw": 1.2, "import_s": 10.0,
            "validate_100k_s": 1.0, "validate_1m_s": 10.0, "memory_vs_raw": 1.5}
 RDFLIB_LOAD_LIMIT = 120.0     # rdflib is skipped at a scale where its projected load time is over this
+LONG_RDFLIB_LIMIT = 240.0     # long mode: seconds allowed to each rdflib question at 100k (one run)
+LONG_EXTRA = {"100k": 4 * LONG_RDFLIB_LIMIT + 60, "1M": 300}   # long mode: seconds added to a scale's share
+TURBO_LIMIT = {False: 60.0, True: 240.0}   # pyshacl-turbo: per-run limit (normal / long mode)
 
 
-def scale_params(label: str, budget: float, quick: bool) -> dict:
+def scale_params(label: str, budget: float, quick: bool, long: bool = False) -> dict:
     """Repetitions and per-call limits for a scale (bounded by the scale's share of the run budget)."""
     big = label == "1M" and not quick
-    return {
+    p = {
         "budget": budget, "reps": 5 if label == "10k" else 3, "op_budget": 20.0 if big else 12.0,
         "op_limit": 35.0 if big else 30.0, "build_reps": 2 if big else 3, "build_budget": 40.0 if big else 15.0,
         "build_limit": 90.0, "validate_limit": 30.0, "rdflib_reps": 3, "rdflib_budget": 12.0,
         "rdflib_limit": 6.0 if label == "10k" else 12.0, "rdflib_load_limit": RDFLIB_LOAD_LIMIT, "profile": label == "100k",
+        "turbo_limit": TURBO_LIMIT[long],
     }
+    if long and label == "100k":   # rdflib measured, not extrapolated: one run of each question
+        p.update(budget=budget + LONG_EXTRA["100k"], rdflib_reps=1, rdflib_budget=0.0, rdflib_limit=LONG_RDFLIB_LIMIT)
+    elif long and label in LONG_EXTRA:
+        p.update(budget=budget + LONG_EXTRA[label])
+    return p
 
 
 # ---------------------------------------------------------------- running workers
@@ -109,6 +123,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--budget", type=float, default=570.0, help="seconds for the whole run (default 570)")
     ap.add_argument("--quick", action="store_true", help="small scales, for checking the suite itself")
+    ap.add_argument("--long", action="store_true", default=os.environ.get("CLAUSEGRAPH_BENCH_LONG") == "1",
+                    help="more time: rdflib measured at 100k, pyshacl-turbo at 1M (also CLAUSEGRAPH_BENCH_LONG=1)")
+    ap.add_argument("--scales", default=None, help="only these scales, comma-separated (e.g. 10k,100k)")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--json", default=None, help="also write the raw measurements as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the generated registers and dumps")
@@ -132,12 +149,15 @@ def main() -> int:
     t0 = time.monotonic()
     budget = args.budget
     scales = QUICK_SCALES if args.quick else SCALES
+    if args.scales:
+        wanted = args.scales.split(",")
+        scales = [x for x in scales if x[0] in wanted]
     import_mix = dict(IMPORT_MIX, systems=500) if args.quick else IMPORT_MIX
     # shares of the budget (seconds at the default 570); the rest is for generation and the report
     share = {"10k": 130, "100k": 125, "1M": 170, "raw_memory": 15, "import": 90, "endpoint": 35}
     scale_f = budget / 570.0
     workdir = Path(tempfile.mkdtemp(prefix="cg-bench-"))
-    res: dict = {"machine": machine(), "scales": {}, "quick": args.quick, "seed": SEED}
+    res: dict = {"machine": machine(), "scales": {}, "quick": args.quick, "long": args.long, "seed": SEED}
     print(f"clausegraph benchmarks in {workdir} (budget {budget:.0f} s)", flush=True)
     try:
         from clausegraph.engine.synthetic import generate
@@ -150,11 +170,17 @@ def main() -> int:
 
         prev_rdflib_load: list[float] = []
         for label, systems in scales:
-            p = scale_params(label, share[label] * scale_f, args.quick)
+            p = scale_params(label, share[label] * scale_f, args.quick, args.long)
             p.update(label=label, systems=systems, register=str(workdir / f"register-{label}"),
                      workdir=str(workdir))
             p["pyshacl"] = label == "10k" or (label == "100k" and _pyshacl_projection(res) <= 60)
             p["pyshacl_limit"] = 80.0 if label == "10k" else 60.0
+            # pyshacl-turbo: at 10k, then wherever the smaller scale's run, grown tenfold, fits its limit
+            prev_turbo = [res["scales"][x].get("turbo", {}).get("timing", {}).get("median") for x in res["scales"]
+                          if x != label and "turbo" in res["scales"][x]]
+            p["turbo"] = label == scales[0][0] or projected_ok(prev_turbo[-1] if prev_turbo else None,
+                                                               p["turbo_limit"])
+            res["scales"][label]["turbo_requested"] = p["turbo"]
             # rdflib: skipped where its projected load time (from the two smaller scales) is over the limit
             proj = _projected(prev_rdflib_load, 10.0)
             p["rdflib"] = proj is None or proj <= RDFLIB_LOAD_LIMIT

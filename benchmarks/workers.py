@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness import QueryRecorder, Timeout, measure, peak_rss_mb, rss_mb, time_limit
+from shacl_engines import agreement, run_reference
 
 AS_OF = dt.date(2026, 9, 1)
 TRACE_REF = "euaiact:Art. 26(1)"
@@ -214,9 +215,11 @@ def scale_worker(p: dict, out: Out) -> None:
                                        as_of=q.date(AS_OF))).rows
     cov_text = q.render("coverage", targets=_values([r["r"].value for r in assessable]), via="true", scope="",
                         as_of=q.date(AS_OF))
+    hub_text = q.render("hub-coverage", scope="", as_of=q.date(AS_OF))
     ops: dict[str, Callable[[], Any]] = {
         "coverage": lambda: framework_coverage(store, COVERAGE_FRAMEWORK, AS_OF, via_mappings=True),
         "coverage SPARQL": lambda: store.select(cov_text),
+        "hub coverage SPARQL": lambda: store.select(hub_text),
         "gaps": lambda: gaps(store, GAPS_TARGET, AS_OF),
         "trace": lambda: trace_provision(store, TRACE_REF, AS_OF),
     }
@@ -330,23 +333,19 @@ def scale_worker(p: dict, out: Out) -> None:
                         qd["rdflib_rows"] = n
                 out.save()
             del g, gbox["g"]
-    if p.get("pyshacl"):
-        split: dict[str, float] = {}
-        orig_to, orig_py = vmod.store_to_rdflib, vmod.validate_pyshacl
-        vmod.store_to_rdflib = lambda st: _timed_call(split, "store_to_rdflib", orig_to, st)
-        vmod.validate_pyshacl = lambda *a: _timed_call(split, "pyshacl.validate", orig_py, *a)
-        pt = measure(lambda: vmod.validate(store, AS_OF, engine="pyshacl"), reps=1, budget=0,
-                     limit=left(p["pyshacl_limit"]))
-        out["pyshacl"] = {"timing": pt.as_dict(), "split": split,
-                          "findings": len(pt.result.findings) if pt.runs else None}
-
-
-def _timed_call(split: dict, name: str, fn: Callable, *a):
-    s = time.perf_counter()
-    try:
-        return fn(*a)
-    finally:
-        split[name] = split.get(name, 0.0) + time.perf_counter() - s
+    # ---- 7. the reference engines (pySHACL, pyshacl-turbo) on the same data and shapes, findings compared
+    fast_keys = {f.key for f in vt0.result.findings} if vt0.runs else None
+    keys: dict[str, set | None] = {"fast": fast_keys}
+    for name, key in (("pyshacl", "pyshacl"), ("pyshacl-turbo", "turbo")):
+        if not p.get(key):
+            continue
+        reps = 1 if name == "pyshacl" else p["reps"]
+        res, keys[name] = run_reference(vmod, store, AS_OF, name=name, reps=reps, budget=p["op_budget"],
+                                        limit=left(p[f"{key}_limit"]))
+        res["vs_fast"] = agreement(keys[name], fast_keys)
+        if name != "pyshacl":
+            res["vs_pyshacl"] = agreement(keys[name], keys.get("pyshacl"))
+        out[key] = res
 
 
 # ---------------------------------------------------------------- memory of raw pyoxigraph

@@ -33,6 +33,7 @@ class ProvisionAnswer(TypedDict, total=False):
     iri: str
     title: str
     kind: str
+    hub: Item   # {"decomposed": bool, "atoms": [{"id", "title", "theme", "actor", "statement", "comment"}]}
     framework: str
     summary: Optional[str]
     parent: Optional[Item]
@@ -86,6 +87,13 @@ class Coverage(TypedDict, total=False):
     provisions: list[Item]
 
 
+class HubListing(TypedDict):
+    """``hub``: atoms with the provisions of every framework demanding each."""
+
+    atoms: list[Item]
+    summary: dict[str, int]
+
+
 class CoverageMatrix(TypedDict):
     as_of: str
     frameworks: list[str]
@@ -100,7 +108,8 @@ class Gaps(TypedDict):
     as_of: str
     assume_complete: bool
     summary: dict[str, int]
-    gaps: list[Item]
+    gaps: list[Item]     # each with "left": the hub atoms it lacks (None when not decomposed)
+    atoms: list[Item]    # the atoms left, grouped: gaps advanced and closed, other frameworks demanding them
 
 
 Gaps.__annotations__["from"] = Optional[str]
@@ -131,6 +140,8 @@ class Plan(TypedDict):
     as_of: str
     open_before: int
     open_after: int
+    atoms_open_before: int
+    atoms_open_after: int
     weights: dict[str, float]
     costs: dict[str, float]
     picks: list[Item]

@@ -1,5 +1,6 @@
-"""Assemble the clausegraph graph in a store: ontology, alignments, catalogues, crosswalks and (optionally)
-an organisation register, each in its own named graph, plus derived facts (which provisions are assessable)."""
+"""Assemble the clausegraph graph in a store: ontology, alignments, catalogues, crosswalks, the requirement hub
+and (optionally) an organisation register, each in its own named graph, plus derived facts (which provisions
+are assessable)."""
 from __future__ import annotations
 
 import time
@@ -17,6 +18,7 @@ CATALOGUE_GRAPH = GRAPH_BASE + "catalogue/"
 MAPPINGS_GRAPH = GRAPH_BASE + "mappings/"
 REGISTER_GRAPH = GRAPH_BASE + "register"
 DERIVED_GRAPH = GRAPH_BASE + "derived"
+HUB_GRAPH = GRAPH_BASE + "hub"
 
 Progress = Callable[[str, int, int], None]
 
@@ -59,7 +61,17 @@ def mapping_sources() -> list[tuple[str, str, str]]:
                                               "mapping_set_title": "Mappings derived by sound chaining"},
                          close(curated).derived)
     out.append((MAPPINGS_GRAPH + "derived", "ntriples", mappings_to_ntriples(derived)))
+    out += hub_sources()
     return out
+
+
+def hub_sources() -> list[tuple[str, str, str]]:
+    """(graph IRI, format, N-Triples) of the requirement hub: atoms and decompositions (docs/hub.md)."""
+    from .mappings.hubfiles import bundled_hub, hub_to_ntriples, require_valid
+
+    if not resources.hub_atom_files():
+        return []
+    return [(HUB_GRAPH, "ntriples", hub_to_ntriples(require_valid(bundled_hub())))]
 
 
 def derive(store: Store) -> str:

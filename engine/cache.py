@@ -74,6 +74,12 @@ def memo(store: Store, key: Any, compute: Callable[[], T]) -> T:
     return value
 
 
+def forget(store: Store) -> None:
+    """Drop everything remembered for ``store`` (when it is closed: remembered values may refer to it)."""
+    with _lock:
+        _memos.pop(store, None)
+
+
 def per_store(store: Store, name: str, compute: Callable[[], T]) -> T:
     """A derived index of the store, computed once per generation (the same memo as the facade's answers)."""
     return memo(store, ("index", name), compute)

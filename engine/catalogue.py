@@ -265,6 +265,9 @@ def show(store: Store, text: str, as_of: dt.date) -> dict:
     from .mappings.sssom import as_json
 
     doc["mappings"] = [{**as_json(m), "target": m.target} for m in provision_mappings(store, str(info.ref))]
+    from .hub import provision_atoms
+
+    doc["hub"] = provision_atoms(store, info.ref)
     return doc
 
 

@@ -1,20 +1,30 @@
 """Coverage: for each assessable provision of a framework (or each obligation binding one system), whether the
-organisation's controls cover it on a date, directly or through the chained crosswalks, with every control,
-piece of evidence and path that justifies the answer (many-to-many: all contributors are kept).
+organisation's controls cover it on a date, directly or through the requirement hub (or, for provisions the
+hub does not decompose, the chained crosswalks), with every control, piece of evidence and path that justifies
+the answer (many-to-many: all contributors are kept), and for decomposed provisions what is left.
 
-Rules (docs/cli.md): a control reaches R fully when it implements R, or a provision P with rel(R,P) equal or
-subset_of; in part when rel(R,P) guarantees overlap (intersects_with, superset_of, overlaps). Covered: an
-implemented control reaches R fully and has evidence valid on the date. Partial: not covered, but an
-implemented or partial control reaches R (fully or in part) with valid evidence. Otherwise uncovered.
+Through the hub (docs/hub.md): a control meets an atom when it is implemented, has evidence valid on the date,
+and names the atom or implements a provision demanding it (with ``via``: a provision of any framework; without:
+R itself or a heading above it). R is covered when all its atoms are met, partial when some are, uncovered
+when none are; ``requirements`` lists each atom with the controls meeting it and ``left`` the atoms not met.
+
+A provision the hub records as demanding nothing assessable (a role rule, a permission) has no atoms: it is
+covered by definition (an empty conjunction), with empty ``requirements`` and ``left``. Provisions the hub does
+not decompose at all keep the crosswalk rules (docs/questions.md): a control reaches R fully when it implements R, or a provision P with rel(R,P)
+equal or subset_of; in part when rel(R,P) guarantees overlap. Covered: an implemented control reaches R fully
+with valid evidence; partial: an implemented or partial control reaches R with valid evidence. Their
+``requirements`` and ``left`` are null.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from . import queries as q
 from .errors import NotFoundError
+from .hub import HubIndex, Met, hub_index, met_atoms, requirements
 from .refs import ORG_NS, framework_iri, iri_to_ref, normalise_key, sort_key
 from .store import Store
 
@@ -29,10 +39,12 @@ class ProvisionCoverage:
     controls: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     paths: list[list[str]] = field(default_factory=list)
+    requirements: list[dict] | None = None   # decomposed provisions: each atom, met or not, and by whom
+    left: list[str] | None = None            # decomposed provisions: the atoms not met
 
     def as_dict(self) -> dict:
         return {"ref": self.ref, "status": self.status, "controls": self.controls, "evidence": self.evidence,
-                "paths": self.paths}
+                "paths": self.paths, "requirements": self.requirements, "left": self.left}
 
 
 @dataclass
@@ -58,8 +70,62 @@ def coverage_edges(store: Store, targets: str, as_of: dt.date, via: bool, scope:
     return [Edge(row[i[0]], row[i[1]], row[i[2]], row[i[3]], row[i[4]], row[i[5]]) for row in rows]
 
 
+def hub_status(requirements: list[dict]) -> str:
+    """covered when every atom is met, partial when some are, uncovered when none are."""
+    met = sum(1 for r in requirements if r["met"])
+    return "covered" if met == len(requirements) else ("partial" if met else "uncovered")
+
+
+Keep = Callable[[str, "str | None"], bool]   # (control id, evidence id) -> does it count?
+
+
+def _kept(met: dict[tuple[str, str], Met], keep: Keep) -> dict[tuple[str, str], Met]:
+    out = {}
+    for k, m in met.items():
+        by = {c: [e for e in evs if keep(c, e)] for c, evs in m.by.items()}
+        out[k] = Met({c: evs for c, evs in by.items() if evs})
+    return out
+
+
+def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], Met]) -> ProvisionCoverage:
+    """One decomposed provision's coverage from the atoms met (pure function)."""
+    reqs = requirements(index, iri, met)
+    pc = ProvisionCoverage(ref, hub_status(reqs), requirements=reqs, left=[r["id"] for r in reqs if not r["met"]])
+    paths: list[list[str]] = []   # already sorted: atoms by id, controls, evidence (each unique)
+    controls: set[str] = set()
+    evidence: set[str] = set()
+    for a in sorted(index.demands.get(iri, ())):
+        m = met.get((iri, a))
+        if m is None:
+            continue
+        aid = index.atoms[a].id
+        for control in m.controls:
+            evs = m.by[control]
+            paths += [[ref, aid, control, e] for e in evs]
+            controls.add(control)
+            evidence.update(evs)
+    pc.paths, pc.controls, pc.evidence = paths, sorted(controls), sorted(evidence)
+    return pc
+
+
+def left_in_words(provision: dict) -> str:
+    """What is left of one provision of a coverage answer, in words (for tables, documents and pages)."""
+    reqs, left = provision.get("requirements"), provision.get("left")
+    if reqs is None:
+        return "not decomposed into hub atoms"
+    met = len(reqs) - len(left)
+    if not reqs:
+        return "nothing left: demands nothing assessable"
+    if not left:
+        return f"nothing left: all {len(reqs)} atoms met"
+    titles = {r["id"]: r["title"] for r in reqs}
+    head = f"{met} of {len(reqs)} atoms met" if met else f"none of {len(reqs)} atoms met"
+    return f"{head}; left: " + "; ".join(f"{titles[a]} ({a})" for a in left)
+
+
 def assess(refs: dict[str, str], edges: list[Edge]) -> list[ProvisionCoverage]:
-    """Statuses from coverage edges (pure function: the brute-force test checks it independently)."""
+    """Statuses from coverage edges, for provisions the hub does not decompose (pure function: the brute-force
+    test checks it independently)."""
     by_r: dict[str, list[Edge]] = {}
     for e in edges:
         by_r.setdefault(e.r, []).append(e)
@@ -83,13 +149,27 @@ def _values(iris: list[str]) -> str:
     return "VALUES ?r { " + " ".join(q.iri(i) for i in iris) + " }"
 
 
+def assess_all(store: Store, refs: dict[str, str], as_of: dt.date, via: bool, scope: str = "",
+               keep: Keep | None = None) -> list[ProvisionCoverage]:
+    """Coverage of ``refs`` (IRI -> reference): through the hub for decomposed provisions, through the
+    crosswalks for the others; ``keep(control, evidence)`` says which contributions count (None: all)."""
+    index = hub_index(store)
+    hub_refs = [i for i in refs if i in index.demands or i in index.nothing]
+    rest = {i: r for i, r in refs.items() if i not in index.demands and i not in index.nothing}
+    met = met_atoms(store, hub_refs, as_of, via, scope) if hub_refs else {}
+    edges = coverage_edges(store, _values(list(rest)), as_of, via, scope) if rest else []
+    if keep is not None:
+        edges = [e for e in edges if keep(e.control, e.evidence)]
+        met = _kept(met, keep)
+    return assess(rest, edges) + [assess_hub(refs[i], i, index, met) for i in hub_refs]
+
+
 def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mappings: bool = False) -> dict:
     key = normalise_key(framework)
     rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(key)),
                                  as_of=q.date(as_of))).rows
     refs = {r["r"].value: _ref_text(r["r"].value) for r in rows}
-    edges = coverage_edges(store, _values(list(refs)), as_of, via_mappings) if refs else []
-    return _doc(key, as_of, via_mappings, refs, edges)
+    return _doc(key, as_of, via_mappings, assess_all(store, refs, as_of, via_mappings))
 
 
 def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: bool = False) -> dict:
@@ -107,17 +187,16 @@ def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: 
     sys_iri = f"{ORG_NS}system/{system_id}"
     scope = (f"FILTER(NOT EXISTS {{ ?control cg:appliesToSystem ?any }} || "
              f"EXISTS {{ ?control cg:appliesToSystem <{sys_iri}> }})")
-    edges = coverage_edges(store, _values(list(refs)), as_of, via_mappings, scope) if refs else []
-    doc = _doc("euaiact", as_of, via_mappings, refs, edges)
+    doc = _doc("euaiact", as_of, via_mappings, assess_all(store, refs, as_of, via_mappings, scope))
     doc["system"] = system_id
     doc["tier"] = result["tier"]
     return doc
 
 
-def _doc(key: str, as_of: dt.date, via: bool, refs: dict[str, str], edges: list[Edge]) -> dict:
+def _doc(key: str, as_of: dt.date, via: bool, assessed: list[ProvisionCoverage]) -> dict:
     from .refs import parse_ref
 
-    provisions = sorted(assess(refs, edges), key=lambda p: sort_key(parse_ref(p.ref)))
+    provisions = sorted(assessed, key=lambda p: sort_key(parse_ref(p.ref)))
     summary = {"provisions": len(provisions), "covered": 0, "partial": 0, "uncovered": 0}
     for p in provisions:
         summary[p.status] += 1
@@ -125,31 +204,50 @@ def _doc(key: str, as_of: dt.date, via: bool, refs: dict[str, str], edges: list[
             "provisions": [p.as_dict() for p in provisions]}
 
 
-def coverage_matrix(store: Store, as_of: dt.date) -> dict:
-    """Framework x framework: for each (source, target), how many of the target's assessable provisions in
-    force on ``as_of`` would be covered fully / in part through the (chained) crosswalks if the source were
-    fully implemented. One pass over the relation index; independent of the register."""
+def assumed(store: Store, target: str, source: str, as_of: dt.date) -> dict[str, dict]:
+    """If every provision of ``source`` were implemented: for each assessable provision of ``target`` in force
+    on ``as_of``, its status, atoms met and demanded, and the atoms left (None when not decomposed). Decomposed provisions go through the hub (an atom is met
+    when a ``source`` provision demands it); the others through the (chained) crosswalks (0 atoms of 0)."""
     from .org import relation_index
-    from .refs import FRAMEWORK_KEYS
 
     rels = relation_index(store)
+    index = hub_index(store)
+    source_atoms = {a for p, ats in index.demands.items() if iri_to_ref(p).key == source for a in ats}
+    out = {}
+    for r in store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(target)),
+                                   as_of=q.date(as_of))).rows:
+        iri = r["r"].value
+        atoms = index.demands.get(iri, frozenset() if iri in index.nothing else None)
+        if atoms is not None:
+            n = len(atoms & source_atoms)
+            out[iri] = {"status": "covered" if n == len(atoms) else ("partial" if n else "uncovered"), "met": n,
+                        "atoms": len(atoms), "left": sorted(index.atoms[a].id for a in atoms - source_atoms)}
+            continue
+        kinds = {x.relationship for x in rels.get(iri, []) if iri_to_ref(x.other).key == source}
+        out[iri] = {"status": "covered" if kinds & FULL else ("partial" if kinds & PART else "uncovered"),
+                    "met": 0, "atoms": 0, "left": None}
+    return out
+
+
+def coverage_matrix(store: Store, as_of: dt.date) -> dict:
+    """Framework x framework: for each (source, target), how many of the target's assessable provisions in
+    force on ``as_of`` a fully implemented source would cover fully / in part, and the share of the target's
+    atoms it meets (through the hub; provisions not decomposed through the crosswalks). Independent of the
+    register."""
+    from .refs import FRAMEWORK_KEYS
+
     keys = list(FRAMEWORK_KEYS)
-    provisions = {k: [r["r"].value for r in store.select(q.render(
-        "assessable-provisions", framework=q.iri(framework_iri(k)), as_of=q.date(as_of))).rows] for k in keys}
     cells = {}
+    totals = {}
     for t in keys:
         for s in keys:
             if s == t:
                 continue
-            full = part = 0
-            for iri in provisions[t]:
-                kinds = {r.relationship for r in rels.get(iri, []) if iri_to_ref(r.other).key == s}
-                if kinds & FULL:
-                    full += 1
-                elif kinds & PART:
-                    part += 1
-            total = len(provisions[t])
-            cells[f"{s}->{t}"] = {"source": s, "target": t, "total": total, "covered": full, "partial": part,
-                                  "uncovered": total - full - part}
-    return {"as_of": as_of.isoformat(), "frameworks": keys,
-            "totals": {k: len(v) for k, v in provisions.items()}, "cells": cells}
+            st = assumed(store, t, s, as_of)
+            totals[t] = len(st)
+            count = {k: sum(1 for v in st.values() if v["status"] == k) for k in ("covered", "partial", "uncovered")}
+            met, demanded = sum(v["met"] for v in st.values()), sum(v["atoms"] for v in st.values())
+            cells[f"{s}->{t}"] = {"source": s, "target": t, "total": len(st), **count,
+                                  "atoms": demanded, "atoms_met": met,
+                                  "atoms_share": round(100.0 * met / demanded, 1) if demanded else None}
+    return {"as_of": as_of.isoformat(), "frameworks": keys, "totals": totals, "cells": cells}

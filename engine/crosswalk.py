@@ -95,15 +95,25 @@ def provision_mappings(store: Store, ref_text: str) -> list[Mapping]:
     return [replace(m) for m in out]
 
 
-def sssom_metadata(from_key: str, to_key: str, *, inferred: bool, version: str, day: dt.date) -> dict:
-    """The SSSOM mapping-set metadata of an exported crosswalk from ``from_key`` to ``to_key`` made on ``day``."""
+def sssom_metadata(from_key: str, to_key: str, *, inferred: bool, version: str, day: dt.date,
+                   via_hub: bool = False) -> dict:
+    """The SSSOM mapping-set metadata of an exported crosswalk from ``from_key`` to ``to_key`` made on ``day``
+    (``via_hub``: computed from the requirement hub, said in the title and description)."""
     from .refs import ID_BASE, ONTOLOGY_NS, framework_base
 
     fk, tk = normalise_key(from_key), normalise_key(to_key)
+    suffix = "-via-hub" if via_hub else ("-inferred" if inferred else "")
+    hub = {"mapping_set_title": f"{fk} to {tk}, derived through the clausegraph requirement hub",
+           "mapping_set_description": "Every row is computed from the atoms both provisions demand "
+                                      "(mappings/hub): equal, subset_of, superset_of or intersects_with by their "
+                                      "atom sets, not_related when a provision shares no atom with any provision "
+                                      "of the other framework; the comment names the shared atoms and what each "
+                                      "side adds. Justification semapv:MappingChaining: the chain runs "
+                                      "provision -> atoms -> provision."} if via_hub else {}
     return {"curie_map": {"cg": ONTOLOGY_NS, "cgagent": ID_BASE + "agent/", fk: framework_base(fk),
                           tk: framework_base(tk), "semapv": "https://w3id.org/semapv/vocab/",
                           "skos": "http://www.w3.org/2004/02/skos/core#", "sssom": "https://w3id.org/sssom/"},
-            "mapping_set_id": f"https://w3id.org/clausegraph/mappings/{fk}--{tk}" + ("-inferred" if inferred else ""),
+            "mapping_set_id": f"https://w3id.org/clausegraph/mappings/{fk}--{tk}{suffix}", **hub,
             "mapping_set_version": version, "license": "https://creativecommons.org/licenses/by/4.0/",
             "creator_label": ["clausegraph contributors"], "mapping_date": day.isoformat(),
             "subject_source": ID_BASE + fk, "object_source": ID_BASE + tk,

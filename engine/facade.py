@@ -12,6 +12,9 @@ renders the typed answer (:mod:`clausegraph.engine.answers`). What every door ne
 
 Adding a question: write it as a function ``f(store, ...)`` in its own engine module, then add one keyword-only
 method here that defaults the date, checks arguments and the register, and returns ``self._memo(...)``.
+
+Longer than ~400 lines on purpose: it is the list of every question the engine answers, each method a few lines
+that only default, check and delegate; splitting it would hide a question from the doors' one place to look.
 """
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from . import cache
-from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, Impact, ImportResult,
-                      IncidentImpact, OpenFindings, OscalDocument, Plan, ProvisionAnswer, Readiness,
+from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, HubListing, Impact,
+                      ImportResult, IncidentImpact, OpenFindings, OscalDocument, Plan, ProvisionAnswer, Readiness,
                       StatementOfApplicability, System, SystemClassification, Trace)
 from .errors import ClausegraphError, NotFoundError, UserInputError
 from .store import QueryResult, Store
@@ -96,7 +99,8 @@ class Clausegraph:
         return cg
 
     def close(self) -> None:
-        """Release the store (flushes an on-disk store)."""
+        """Release the store (flushes an on-disk store) and what was remembered for it."""
+        cache.forget(self.store)
         self.store.close()
 
     def __enter__(self) -> "Clausegraph":
@@ -211,19 +215,35 @@ class Clausegraph:
         return self._memo(("search", text), lambda: search(self.catalogue(), self.controls() if self.has_register
                                                            else {}, text))
 
-    def crosswalk(self, *, from_key: str, to_key: str, inferred: bool = False, min_strength: int = 1) -> list:
-        """Typed mappings from one framework to another (``Mapping`` dataclasses), oriented from ``from_key``."""
+    def crosswalk(self, *, from_key: str, to_key: str, inferred: bool = False, min_strength: int = 1,
+                  via_hub: bool = False) -> list:
+        """Typed mappings from one framework to another (``Mapping`` dataclasses), oriented from ``from_key``;
+        with ``via_hub``, the mappings computed from the requirement hub's atoms instead of the curated ones."""
         from .crosswalk import crosswalk
+        from .hub import hub_crosswalk
 
+        if via_hub and inferred:
+            raise UserInputError("ask for the mappings derived through the hub (via hub) or for the chained ones (inferred), not both")
+        if via_hub:
+            return self._memo(("crosswalk-hub", from_key, to_key, min_strength),
+                              lambda: hub_crosswalk(self.store, from_key, to_key, min_strength))
         return self._memo(("crosswalk", from_key, to_key, inferred, min_strength),
                           lambda: crosswalk(self.store, from_key, to_key, inferred, min_strength))
 
-    def crosswalk_metadata(self, *, from_key: str, to_key: str, inferred: bool = False) -> dict[str, Any]:
+    def hub(self, *, atom: str | None = None, theme: str | None = None) -> HubListing:
+        """The requirement hub: every atom (or one, or one theme's) with the provisions demanding it."""
+        from .hub import hub_listing
+
+        return self._memo(("hub", atom, theme), lambda: hub_listing(self.store, atom, theme))
+
+    def crosswalk_metadata(self, *, from_key: str, to_key: str, inferred: bool = False,
+                           via_hub: bool = False) -> dict[str, Any]:
         """SSSOM mapping-set metadata for an exported crosswalk (dated today)."""
         from .crosswalk import sssom_metadata
         from .resources import version
 
-        return sssom_metadata(from_key, to_key, inferred=inferred, version=version(), day=as_of_or_today(None))
+        return sssom_metadata(from_key, to_key, inferred=inferred, version=version(), day=as_of_or_today(None),
+                              via_hub=via_hub)
 
     def query(self, *, sparql: str) -> QueryResult:
         """Run a SPARQL query over the graph (the endpoint adds timeouts and row caps: api/sparql.py)."""

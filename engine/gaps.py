@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import queries as q
 from .catalogue import Catalogue
-from .coverage import FULL, PART, framework_coverage, system_coverage  # noqa: F401
+from .coverage import assumed, framework_coverage, system_coverage
+from .hub import hub_index
+from .mappings.hubfiles import HUB_NS, atom_iri
 from .org import relation_index
-from .refs import framework_iri, iri_to_ref, normalise_key, parse_ref, sort_key
+from .refs import iri_to_ref, normalise_key, parse_ref, sort_key
 from .store import Store
 
 STATUS_WEIGHT = {"uncovered": 2.0, "partial": 1.0}
@@ -49,36 +50,23 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
             from .errors import UserInputError
 
             raise UserInputError("--assume-complete needs --from KEY")
-        statuses = _assumed(store, tk, fk, as_of, rels)
+        found = {iri: (v["status"], v["left"]) for iri, v in assumed(store, tk, fk, as_of).items()}
     else:
         doc = (system_coverage(store, system, as_of, True) if system else framework_coverage(store, tk, as_of, True))
-        statuses = {parse_ref(p["ref"]).iri: p["status"] for p in doc["provisions"]}
+        provisions = doc["provisions"]
         if fk:
             # recompute with only the controls that implement provisions of the --from framework
-            from .coverage import _values, assess, coverage_edges
+            from .coverage import assess_all
             from .org import controls
 
-            allowed = {c.id for c in controls(store).values() if any(iri_to_ref(p).key == fk for p in c.implements)}
-            refs = {iri: str(iri_to_ref(iri)) for iri in statuses}
-            edges = [e for e in coverage_edges(store, _values(list(refs)), as_of, True) if e.control in allowed] \
-                if refs else []
-            statuses = {parse_ref(p.ref).iri: p.status for p in assess(refs, edges)}
+            allowed = {c.id for c in controls(store).values() if any(_framework_of(p) == fk for p in c.implements)}
+            refs = {parse_ref(p["ref"]).iri: p["ref"] for p in provisions}
+            provisions = [p.as_dict() for p in assess_all(store, refs, as_of, True, keep=lambda c, e: c in allowed)]
+        found = {parse_ref(p["ref"]).iri: (p["status"], p["left"]) for p in provisions}
         if system or tk == "euaiact":
-            from .classify import Classifier, read_systems
-
-            c = Classifier(store, as_of)
-            for s in read_systems(store):
-                if system and s.id != system:
-                    continue
-                for o in c.classify_system(s)["obligations"]:
-                    iri = parse_ref(o["ref"]).iri
-                    best = obligations.get(iri)
-                    if best is None or o["applies_from"] < best["applies_from"]:
-                        obligations[iri] = {**o, "systems": (best or {}).get("systems", []) + [s.id]}
-                    else:
-                        best["systems"].append(s.id)
+            obligations = _binding_obligations(store, as_of, system)
     out = []
-    for iri, status in statuses.items():
+    for iri, (status, left) in found.items():
         if status == "covered":
             continue
         if tk == "euaiact" and obligations and iri not in obligations:
@@ -86,22 +74,70 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
         score, why = _importance(as_of, rels, iri, status, obligations.get(iri))
         info = cat.provisions.get(iri)
         out.append({"ref": str(iri_to_ref(iri)), "title": info.title if info else "", "status": status,
-                    "importance": score, "why": why,
+                    "importance": score, "why": why, "left": left,
                     "systems": sorted(set(obligations.get(iri, {}).get("systems", [])))})
     out.sort(key=lambda g: (-g["importance"], sort_key(parse_ref(g["ref"]))))
+    atoms = unmet_atoms(store, out, tk)
     return {"target": tk, "from": fk, "system": system, "as_of": as_of.isoformat(),
             "assume_complete": assume_complete, "summary": {"gaps": len(out),
                                                             "uncovered": sum(g["status"] == "uncovered" for g in out),
-                                                            "partial": sum(g["status"] == "partial" for g in out)},
-            "gaps": out}
+                                                            "partial": sum(g["status"] == "partial" for g in out),
+                                                            "atoms_left": len(atoms)},
+            "gaps": out, "atoms": atoms}
 
 
-def _assumed(store: Store, tk: str, fk: str, as_of: dt.date, rels: dict) -> dict[str, str]:
-    rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(tk)),
-                                 as_of=q.date(as_of))).rows
-    out = {}
-    for r in rows:
-        iri = r["r"].value
-        kinds = {x.relationship for x in rels.get(iri, []) if iri_to_ref(x.other).key == fk}
-        out[iri] = "covered" if kinds & FULL else ("partial" if kinds & PART else "uncovered")
+def _binding_obligations(store: Store, as_of: dt.date, system: str | None) -> dict[str, dict]:
+    """EU AI Act obligations binding the register's systems (or one), earliest application first."""
+    from .classify import Classifier, read_systems
+
+    obligations: dict[str, dict] = {}
+    c = Classifier(store, as_of)
+    for s in read_systems(store):
+        if system and s.id != system:
+            continue
+        for o in c.classify_system(s)["obligations"]:
+            iri = parse_ref(o["ref"]).iri
+            best = obligations.get(iri)
+            if best is None or o["applies_from"] < best["applies_from"]:
+                obligations[iri] = {**o, "systems": (best or {}).get("systems", []) + [s.id]}
+            else:
+                best["systems"].append(s.id)
+    return obligations
+
+
+def unmet_atoms(store: Store, gap_list: list[dict], target: str) -> list[dict]:
+    """The atoms left across the gaps, grouped: each with the gaps it advances, the gaps it alone would close
+    (its only missing atom), and how many provisions of the other frameworks demand it too (meeting it once
+    counts everywhere). Most gaps advanced first."""
+    index = hub_index(store)
+    by_atom: dict[str, dict] = {}
+    for g in gap_list:
+        for a in g["left"] or ():
+            entry = by_atom.setdefault(a, {"gaps": [], "closes": []})
+            entry["gaps"].append(g["ref"])
+            if len(g["left"]) == 1:
+                entry["closes"].append(g["ref"])
+    out = []
+    for a, entry in by_atom.items():
+        info = index.atoms[atom_iri(a)]
+        elsewhere: dict[str, int] = {}
+        for p in index.demanded_by.get(info.iri, []):
+            key = iri_to_ref(p).key
+            if key != target:
+                elsewhere[key] = elsewhere.get(key, 0) + 1
+        n, c = len(entry["gaps"]), len(entry["closes"])
+        say = f"meeting it advances {n} {target} gap{'s' if n != 1 else ''}" + (f" and closes {c}" if c else "")
+        if elsewhere:
+            say += "; also demanded by " + ", ".join(f"{v} {k} provision{'s' if v != 1 else ''}"
+                                                     for k, v in sorted(elsewhere.items()))
+        out.append({"id": a, "title": info.title, "gaps": entry["gaps"], "closes": entry["closes"],
+                    "also_demanded_by": dict(sorted(elsewhere.items())),
+                    "frameworks": 1 + len(elsewhere), "why": say})
+    out.sort(key=lambda x: (-len(x["gaps"]), -len(x["closes"]), -x["frameworks"], x["id"]))
     return out
+
+
+def _framework_of(iri: str) -> str | None:
+    """The framework key of an implemented provision IRI (None for a hub atom named directly)."""
+    return None if iri.startswith(HUB_NS) else iri_to_ref(iri).key
+

@@ -1,10 +1,11 @@
 """Impact: what loses coverage if a piece of evidence expires or is withdrawn, a control is removed or fails,
-or on a future date; per framework, with the systems affected."""
+or on a future date; per framework, with the systems affected. A provision decomposed into hub atoms also
+counts as losing when an atom it had met is no longer met (``atoms_lost``), even if its status stays partial."""
 from __future__ import annotations
 
 import datetime as dt
 
-from .coverage import _values, assess, coverage_edges
+from .coverage import assess_all
 from . import queries as q
 from .errors import NotFoundError, UserInputError
 from .org import controls
@@ -32,14 +33,15 @@ def impact(store: Store, as_of: dt.date, evidence: str | None = None, control: s
         refs = {r["r"].value: str(iri_to_ref(r["r"].value)) for r in rows}
         if not refs:
             continue
-        before = {p.ref: p.status for p in assess(refs, coverage_edges(store, _values(list(refs)), as_of,
-                                                                       via_mappings))}
-        edges = coverage_edges(store, _values(list(refs)), later, via_mappings)
-        edges = [e for e in edges if e.control != control]
-        if evidence:
-            edges = [e for e in edges if e.evidence != evidence]
-        after = {p.ref: p.status for p in assess(refs, edges)}
-        changed = [{"ref": r, "before": before[r], "after": after[r]} for r in before if RANK[after[r]] < RANK[before[r]]]
+        before = {p.ref: p for p in assess_all(store, refs, as_of, via_mappings)}
+        after = {p.ref: p for p in assess_all(store, refs, later, via_mappings,
+                                               keep=lambda c, e: c != control and (not evidence or e != evidence))}
+        changed = []
+        for r, b in before.items():
+            a = after[r]
+            lost = sorted(set(a.left or ()) - set(b.left or ()))
+            if RANK[a.status] < RANK[b.status] or lost:
+                changed.append({"ref": r, "before": b.status, "after": a.status, "atoms_lost": lost})
         changed.sort(key=lambda c: sort_key(parse_ref(c["ref"])))
         lost_iris |= {parse_ref(c["ref"]).iri for c in changed}
         frameworks.append({"framework": key, "losing": len(changed), "provisions": changed})

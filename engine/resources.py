@@ -41,6 +41,16 @@ def mapping_files() -> list[Traversable]:
     return list(_files(MAPPINGS_PACKAGE, ".sssom.tsv"))
 
 
+def hub_atom_files() -> list[Traversable]:
+    """The requirement hub's atoms, one file per theme (mappings/hub/atoms/*.tsv)."""
+    return list(_files(MAPPINGS_PACKAGE, ".tsv", "hub/atoms"))
+
+
+def hub_decomposition_files() -> list[Traversable]:
+    """The decomposition of each framework's provisions into hub atoms (mappings/hub/*.hub.sssom.tsv)."""
+    return list(_files(MAPPINGS_PACKAGE, ".hub.sssom.tsv", "hub"))
+
+
 def shape_files() -> list[Traversable]:
     """SHACL shapes files."""
     return list(_files(SHAPES_PACKAGE, ".ttl"))

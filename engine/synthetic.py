@@ -25,8 +25,10 @@ class Generated:
 
 def generate(path: str | Path, systems: int = 20, seed: int = 1, defect_rate: float = 0.1,
              controls_per_system: int = 3, evidence_per_control: int = 2, refs: list[str] | None = None,
-             local_files: int = 5) -> Generated:
-    """Write a register folder at ``path``; ``refs`` are the provision references controls may implement."""
+             local_files: int = 5, records: bool = False) -> Generated:
+    """Write a register folder at ``path``; ``refs`` are the provision references controls may implement;
+    ``records`` adds the management system's records (dated around early 2028, when Art. 73 and Art. 25(4)
+    apply to Annex III providers), with planted defects at ``defect_rate``."""
     rnd = random.Random(seed)
     out = Path(path)
     (out / "evidence").mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,8 @@ def generate(path: str | Path, systems: int = 20, seed: int = 1, defect_rate: fl
         tables["applicability"].append({"ref": ref, "applicable": "false" if ref.endswith("A.4.4") else "true",
                                         "justification": "n/a" if ref.endswith("A.4.4") and defect_rate
                                         else "Decided by the AI management review."})
+    if records:
+        _records(rnd, tables, bad)
     for name, rows in tables.items():
         if not rows:
             continue
@@ -99,3 +103,48 @@ def generate(path: str | Path, systems: int = 20, seed: int = 1, defect_rate: fl
             w.writeheader()
             w.writerows(rows)
     return Generated(out, {k: len(v) for k, v in tables.items()})
+
+
+def _records(rnd: random.Random, tables: dict[str, list[dict[str, str]]], bad) -> None:
+    """Decisions, incidents, findings, actions, audits, reviews and suppliers for the generated systems."""
+    import datetime as dt
+
+    day = lambda offset: (dt.date(2027, 12, 1) + dt.timedelta(days=offset)).isoformat()  # noqa: E731
+    basis = {}
+    for a in tables["assessments"]:
+        basis.setdefault(a["system"], []).append(a["id"])
+    evidence = [e["id"] for e in tables["evidence"]]
+    for n, s in enumerate(tables["systems"]):
+        sid = s["id"]
+        high_risk_provider = s.get("use_cases", "").startswith("annex-iii") and "provider" in s["role"]
+        if not bad():
+            tables["decisions"].append({"id": f"dec-{n:06d}", "system": sid, "gate": "pre-deployment",
+                                        "decision": rnd.choice(["approved", "approved-with-conditions", "deferred"]),
+                                        "date": "2025-12-01" if bad() else "2026-03-01", "approver": "AI board",
+                                        "basis": ";".join(basis.get(sid, [])[:2])})
+        if high_risk_provider or n % 5 == 0:
+            kind = rnd.choice(["death", "health-harm", "critical-infrastructure", "fundamental-rights", "other"])
+            aware = rnd.randint(0, 60)
+            tables["incidents"].append({"id": f"inc-{n:06d}", "system": sid, "title": f"Incident {n}",
+                                        "aware_on": day(aware), "serious": "true" if rnd.random() < 0.7 else "false",
+                                        "kind": kind, "widespread": "true" if rnd.random() < 0.1 else "false",
+                                        "reported_on": "" if bad() else day(aware + rnd.randint(0, 17)),
+                                        "status": "closed"})
+            fid = f"fnd-{n:06d}"
+            tables["findings"].append({"id": fid, "kind": "nonconformity", "source": "incident",
+                                       "raised_on": day(aware + 1), "description": f"Finding from incident {n}",
+                                       "refs": "iso42001:10.2", "systems": sid, "incident": f"inc-{n:06d}",
+                                       "status": rnd.choice(["open", "closed"])})
+            tables["actions"].append({"id": f"act-{n:06d}", "findings": fid, "title": f"Fix {n}", "owner": "Ops",
+                                      "due": day(aware + 30), "done_on": "" if bad() else day(aware + 20),
+                                      "evidence": "" if bad() or not evidence else rnd.choice(evidence)})
+        if high_risk_provider or n % 4 == 0:
+            tables["suppliers"].append({"id": f"sup-{n:06d}", "name": f"Supplier {n}",
+                                        "supplies": rnd.choice(["ai-system", "component", "data", "service"]),
+                                        "systems": sid, "agreement_on": "" if bad() else "2026-01-10",
+                                        "assessed_on": "" if bad() else "2026-01-10"})
+    scope = ["iso42001:4", "iso42001:5", "iso42001:6", "iso42001:7", "iso42001:8", "iso42001:9", "iso42001:10"]
+    tables["audits"].append({"id": "aud-1", "date": "2027-09-01", "auditor": "Internal audit",
+                             "scope": ";".join(scope[:-1] if bad() else scope)})
+    tables["reviews"].append({"id": "rev-1", "date": "2026-12-01" if bad() else "2027-10-01", "chair": "CEO",
+                              "inputs": "aud-1"})

@@ -6,6 +6,7 @@ import datetime as dt
 
 from .catalogue import Catalogue
 from .errors import NotFoundError
+from .mappings.hubfiles import HUB_NS
 from .org import controls, relation_index
 from .records import findings_against
 from .refs import iri_to_ref, sort_key
@@ -38,6 +39,12 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
 
     root = _prov(cat, info.iri)
     root["children"] += [_control(c, as_of, via="direct") for c in implementers(info.iri)]
+    root["atoms"] = _atoms(store, info.iri, as_of)
+    needed = {c for a in root["atoms"] or [] for c in a["by"]} - set(ctl)
+    meeting = {**ctl, **(controls(store, ids=sorted(needed)) if needed else {})}
+    for a in root["atoms"] or []:   # provision -> atom -> the controls meeting it (through any framework)
+        root["children"].append({"kind": "atom", "id": a["id"], "label": a["title"], "met": a["met"],
+                                 "children": [_control(meeting[c], as_of, via=a["id"]) for c in a["by"]]})
     for rel in sorted(rels.get(info.iri, []), key=lambda r: (r.derived, sort_key(iri_to_ref(r.other)))):
         node = _prov(cat, rel.other, relationship=rel.relationship, rationale=rel.rationale,
                      strength=rel.strength, derived=rel.derived)
@@ -46,6 +53,17 @@ def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
     # the management system's records: findings raised against the provision (or one below it) -> actions -> evidence
     root["children"] += findings_against(store, provisions_below(cat, info.iri), as_of)
     return {"direction": "forward", "as_of": as_of.isoformat(), "root": root}
+
+
+def _atoms(store: Store, iri: str, as_of: dt.date) -> list[dict] | None:
+    """The provision's hub atoms, each met or not on ``as_of`` (through any framework) and by which controls;
+    None when the hub does not decompose it."""
+    from .hub import hub_index, met_atoms, requirements
+
+    index = hub_index(store)
+    if iri not in index.demands:
+        return None
+    return requirements(index, iri, met_atoms(store, [iri], as_of, True))
 
 
 def provisions_below(cat: Catalogue, iri: str) -> set[str]:
@@ -66,7 +84,10 @@ def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: st
     rels = relation_index(store)
     c = ctl[control_id]
     node = _control(c, as_of)
-    for iri in sorted(c.implements, key=lambda i: sort_key(iri_to_ref(i))):
+    for iri in sorted(c.implements, key=lambda i: (i.startswith(HUB_NS), i)):
+        if iri.startswith(HUB_NS):
+            node["children"].append(_atom_node(store, cat, iri))
+            continue
         p = _prov(cat, iri, relationship="implements")
         for rel in sorted(rels.get(iri, []), key=lambda r: (r.derived, sort_key(iri_to_ref(r.other)))):
             p["children"].append(_prov(cat, rel.other, relationship=rel.relationship, rationale=rel.rationale,
@@ -74,11 +95,21 @@ def trace_control(store: Store, control_id: str, as_of: dt.date, evidence_id: st
         node["children"].append(p)
     frameworks: dict[str, set[str]] = {}
     for p in node["children"]:
-        if p["kind"] == "provision":
-            for n in [p] + p["children"]:
+        if p["kind"] in ("provision", "atom"):
+            for n in ([p] if p["kind"] == "provision" else []) + p["children"]:
                 frameworks.setdefault(n["id"].split(":", 1)[0], set()).add(n["id"])
     return {"direction": "backward", "as_of": as_of.isoformat(), "root": node, "serves": {
         k: sorted(v, key=lambda r: sort_key(iri_to_ref(cat.resolve(r).iri))) for k, v in sorted(frameworks.items())}}
+
+
+def _atom_node(store: Store, cat: Catalogue, iri: str) -> dict:
+    """A hub atom a control names directly, with the provisions demanding it (which it therefore serves)."""
+    from .hub import hub_index
+
+    index = hub_index(store)
+    info = index.atoms[iri]
+    return {"kind": "atom", "id": info.id, "label": info.title, "relationship": "implements",
+            "children": [_prov(cat, p, relationship="demands") for p in index.demanded_by.get(iri, [])]}
 
 
 def trace_evidence(store: Store, evidence_id: str, as_of: dt.date) -> dict:
@@ -91,7 +122,7 @@ def trace_evidence(store: Store, evidence_id: str, as_of: dt.date) -> dict:
     serves: dict[str, set[str]] = {}
     for c in sorted(owners, key=lambda c: c.id):
         t = trace_control(store, c.id, as_of)
-        t["root"]["children"] = [n for n in t["root"]["children"] if n["kind"] == "provision"]
+        t["root"]["children"] = [n for n in t["root"]["children"] if n["kind"] in ("provision", "atom")]
         root["children"].append(t["root"])
         for k, v in t["serves"].items():
             serves.setdefault(k, set()).update(v)

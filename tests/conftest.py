@@ -95,7 +95,22 @@ def store(request):
     return request.getfixturevalue(f"{request.param}_store")
 
 
+def run_main(*args: str) -> subprocess.CompletedProcess:
+    """Run the command line in this process (``main([...])``), capturing stdout and stderr: for every test that
+    needs no process of its own."""
+    import contextlib
+    import io
+
+    from clausegraph.api.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["clausegraph", *args], code, out.getvalue(), err.getvalue())
+
+
 def run_cli(*args: str, cwd: str | Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run the installed clausegraph command in a subprocess."""
+    """Run the installed clausegraph command in a subprocess (for what needs a real process: the console
+    script itself, start-up imports, signals)."""
     exe = Path(sys.executable).parent / "clausegraph"
     return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd, input=input, timeout=300)

@@ -13,7 +13,7 @@ from clausegraph.engine.classify import classify
 from clausegraph.engine.register import load_register
 from clausegraph.engine.store import open_store
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 TODAY = dt.date(2026, 11, 23)          # amended text in force
 BEFORE = dt.date(2026, 7, 20)          # adopted text in force
@@ -197,7 +197,7 @@ def test_act_version_follows_the_as_of_date(store, tmp_path):
 
 
 def test_classify_cli_contract_on_the_example():
-    res = run_cli("classify", "--register", str(ROOT / "examples" / "acme"), "--as-of", "2026-11-23",
+    res = run_main("classify", "--register", str(ROOT / "examples" / "acme"), "--as-of", "2026-11-23",
                   "--format", "json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)

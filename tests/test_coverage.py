@@ -1,5 +1,6 @@
-"""Coverage: checked against an independent brute-force computation in plain Python (register CSV files and
-SSSOM crosswalks read directly, no SPARQL), on generated registers and on the example organisation."""
+"""Coverage: checked against an independent brute-force computation in plain Python (register CSV files, hub
+decompositions and SSSOM crosswalks read directly, no SPARQL), on generated registers and on the example
+organisation."""
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ from clausegraph.engine.refs import iri_to_ref, parse_ref
 from clausegraph.engine.store import open_store
 from clausegraph.engine.synthetic import generate
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 EXAMPLE = ROOT / "examples" / "acme"
 FULL, PART = {"equal", "subset_of"}, {"intersects_with", "superset_of", "overlaps"}
@@ -41,9 +42,27 @@ def all_mappings():
     return curated + close(curated).derived
 
 
+def hub_atoms() -> dict[str, set[str]]:
+    """Provision reference -> the atom ids it demands, read from the decomposition files with the csv module."""
+    out: dict[str, set[str]] = {}
+    for f in sorted((ROOT / "mappings" / "hub").glob("*.hub.sssom.tsv")):
+        lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+        for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+            ref = str(parse_ref(row["subject_label"]))
+            out.setdefault(ref, set())
+            if row["object_id"] != "sssom:NoTermFound":
+                out[ref].add(row["object_id"])
+    return out
+
+
 def brute_force(folder: Path, framework: str, as_of: dt.date, via: bool, assessable: dict[str, str],
-                parents: dict[str, str | None]) -> dict[str, str]:
-    """Status per provision reference, from the files alone."""
+                parents: dict[str, str | None]) -> dict[str, tuple[str, list[str] | None]]:
+    """(status, atoms left or None) per provision reference, from the files alone. A provision with atoms: each
+    atom is met by an implemented control with valid evidence naming it, or implementing (a heading above) a
+    provision demanding it (with via: any provision; without: the provision itself); covered = all met,
+    partial = some, uncovered = none (so a provision demanding nothing is covered). Other provisions: the crosswalk
+    rules."""
+    demands = hub_atoms()
     rel: dict[tuple[str, str], set[str]] = {}
     if via:
         for m in all_mappings():
@@ -71,13 +90,23 @@ def brute_force(folder: Path, framework: str, as_of: dt.date, via: bool, assessa
         return out
 
     status = {ref: "uncovered" for ref in assessable.values()}
+    met: dict[str, set[str]] = {ref: set() for ref in assessable.values()}
     for c in rows(folder, "controls"):
         if not valid.get(c["id"]) or c["status"] not in ("implemented", "partial"):
             continue
         reached: set[str] = set()
+        named: set[str] = set()
         for text in filter(None, (t.strip() for t in c.get("implements", "").split(";"))):
-            reached |= implemented_leaves(str(parse_ref(text)))
+            if text.startswith("hub:"):
+                named.add(text)
+            else:
+                reached |= implemented_leaves(str(parse_ref(text)))
+        meets = named | {a for p in reached for a in demands.get(p, ())}
         for r in status:
+            if r in demands:
+                if c["status"] == "implemented":
+                    met[r] |= demands[r] & (meets if via else named | (demands[r] if r in reached else set()))
+                continue
             kinds = ({"equal"} if r in reached else set())
             for p in reached:
                 kinds |= rel.get((r, p), set())
@@ -87,7 +116,14 @@ def brute_force(folder: Path, framework: str, as_of: dt.date, via: bool, assessa
                 status[r] = "covered"
             elif part and status[r] == "uncovered":
                 status[r] = "partial"
-    return status
+    out: dict[str, tuple[str, list[str] | None]] = {}
+    for r, st in status.items():
+        if r in demands:   # decomposed (a provision demanding nothing is covered by definition)
+            left = sorted(demands[r] - met[r])
+            out[r] = ("covered" if not left else ("partial" if met[r] else "uncovered"), left)
+        else:
+            out[r] = (st, None)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +150,13 @@ def check(folder: Path, as_of: dt.date, facts, frameworks=("iso42001", "iso27001
     for key in frameworks:
         for via in (False, True):
             doc = framework_coverage(store, key, as_of, via)
-            got = {p["ref"]: p["status"] for p in doc["provisions"]}
+            got = {p["ref"]: (p["status"], p["left"]) for p in doc["provisions"]}
             in_force = set(got)
+            for p in doc["provisions"]:   # left is empty exactly for covered provisions
+                if p["left"] is not None:
+                    assert (p["left"] == []) == (p["status"] == "covered"), p
+                    assert p["left"] == [r["id"] for r in p["requirements"] if not r["met"]], p
+                    assert all(bool(r["by"]) == r["met"] for r in p["requirements"]), p
             expected = {r: s for r, s in brute_force(folder, key, as_of, via, assess[key], parents).items()
                         if r in in_force}
             assert got == expected, (key, via, {r for r in got if got[r] != expected.get(r)})
@@ -126,7 +167,9 @@ def test_coverage_matches_brute_force_on_generated_registers(tmp_path, catalogue
     rnd = random.Random(seed)
     assess, _ = catalogue_facts
     pool = [r for key in assess for r in assess[key].values()]
-    refs = rnd.sample(pool, 40) + ["euaiact:Art. 12", "iso42001:A.6"]   # two headings
+    atoms = sorted({a for ats in hub_atoms().values() for a in ats})
+    # provisions, two headings and hub atoms named directly
+    refs = rnd.sample(pool, 40) + ["euaiact:Art. 12", "iso42001:A.6"] + rnd.sample(atoms, 15)
     folder = generate(tmp_path / "reg", systems=30, seed=seed, defect_rate=0.25, refs=refs).path
     check(folder, dt.date(2026, 11, 23), catalogue_facts)
 
@@ -137,7 +180,7 @@ def test_coverage_matches_brute_force_on_the_example(catalogue_facts):
 
 
 def test_coverage_json_contract_and_many_to_many():
-    res = run_cli("coverage", "--register", str(EXAMPLE), "--framework", "euaiact", "--via-mappings",
+    res = run_main("coverage", "--register", str(EXAMPLE), "--framework", "euaiact", "--via-mappings",
                   "--as-of", "2026-11-23", "--format", "json")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -146,15 +189,15 @@ def test_coverage_json_contract_and_many_to_many():
     s = doc["summary"]
     assert s["provisions"] == s["covered"] + s["partial"] + s["uncovered"] == len(doc["provisions"])
     for p in doc["provisions"]:
-        assert set(p) == {"ref", "status", "controls", "evidence", "paths"}
-        if p["status"] != "uncovered":
+        assert set(p) == {"ref", "status", "controls", "evidence", "paths", "requirements", "left"}
+        if p["status"] != "uncovered" and p["requirements"] != []:   # [] demands nothing: covered, no path
             assert p["paths"] and all(path[0] == p["ref"] for path in p["paths"])
             assert {path[-2] for path in p["paths"]} == set(p["controls"])
     assert any(len(p["controls"]) > 1 for p in doc["provisions"]), "all contributing controls are kept"
 
 
 def test_system_coverage_uses_the_systems_obligations_and_controls():
-    doc = json.loads(run_cli("coverage", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--as-of",
+    doc = json.loads(run_main("coverage", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--as-of",
                              "2026-11-23", "--format", "json").stdout)
     assert doc["system"] == "hr-cv-ranker" and doc["framework"] == "euaiact"
     refs = {p["ref"] for p in doc["provisions"]}
@@ -162,8 +205,8 @@ def test_system_coverage_uses_the_systems_obligations_and_controls():
 
 
 def test_coverage_needs_a_framework_or_a_system():
-    assert run_cli("coverage", "--register", str(EXAMPLE)).returncode == 2
-    assert run_cli("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
+    assert run_main("coverage", "--register", str(EXAMPLE)).returncode == 2
+    assert run_main("coverage", "--register", str(EXAMPLE), "--system", "nope").returncode == 2
 
 
 def test_coverage_matrix_agrees_with_gaps_assuming_the_source_complete():

@@ -47,6 +47,7 @@ def test_art4a_binds_only_where_special_category_data_is_used_for_bias_work(stor
     assert ("euaiact:Art. 4a(2)", "provider") in obligations(low) and "euaiact:Art. 4a(1)" not in refs(low)
     model = run(store, tmp_path, role="provider", gpai_model=True, bias_special_data=True)
     assert ("euaiact:Art. 4a(2)", "gpai-model-provider") in obligations(model)
+    assert ("euaiact:Art. 4a(2)", "provider") not in obligations(model)   # the model's rule binds that role only
     assert "euaiact:Art. 4a(1)" not in refs(run(store, tmp_path, BEFORE, role="provider", use_cases="annex-iii-4a",
                                                   bias_special_data=True))   # Art. 4a exists only as amended
 

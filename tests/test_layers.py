@@ -20,7 +20,8 @@ QUESTIONS = {"catalogue": {"frameworks", "show"}, "crosswalk": {"crosswalk", "pr
              "soa": {"statement_of_applicability"},
              "coverage": {"framework_coverage", "system_coverage", "coverage_matrix"}, "gaps": {"gaps"},
              "trace": {"trace_provision", "trace_control", "trace_evidence"}, "impact": {"impact"},
-             "plan": {"plan"}, "build": {"build"}, "register": {"load_register"}, "org": {"controls"}}
+             "plan": {"plan"}, "build": {"build"}, "register": {"load_register"}, "org": {"controls"},
+             "hub": {"hub_listing", "hub_crosswalk", "provision_atoms", "met_atoms", "hub_index"}}
 
 
 def _package(path: Path) -> str:

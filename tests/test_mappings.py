@@ -18,7 +18,7 @@ from clausegraph.engine.mappings.checks import catalogue_facts, check
 from clausegraph.engine.mappings.sssom import Mapping, parse_sssom, to_sssom
 from clausegraph.engine.refs import Ref
 
-from .conftest import run_cli
+from .conftest import run_main
 
 UNIVERSE = range(4)
 SETS = [frozenset(c) for n in range(1, len(UNIVERSE) + 1) for c in itertools.combinations(UNIVERSE, n)]
@@ -244,18 +244,18 @@ def test_sssom_round_trip_of_every_shipped_file():
 # ---------------------------------------------------------------- CLI
 
 def test_mappings_check_cli_passes_on_shipped_sets_and_fails_on_defects(tmp_path):
-    ok = run_cli("mappings", "check")
+    ok = run_main("mappings", "check")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = tmp_path / "iso42001--iso27001.sssom.tsv"
     bad.write_text(make(row(obj="A.9.99"))[0][1], encoding="utf-8")
-    res = run_cli("mappings", "check", str(bad), "--format", "json")
+    res = run_main("mappings", "check", str(bad), "--format", "json")
     assert res.returncode == 1
     doc = json.loads(res.stdout)
     assert not doc["ok"] and any(p["line"] for p in doc["problems"])
 
 
 def test_mappings_stats_lists_every_pair():
-    res = run_cli("mappings", "stats", "--format", "json")
+    res = run_main("mappings", "stats", "--format", "json")
     assert res.returncode == 0
     pairs = {p["pair"]: p for p in json.loads(res.stdout)["pairs"]}
     assert set(pairs) == {"iso42001--iso27001", "nist-ai-rmf--iso42001", "euaiact--iso42001",
@@ -265,8 +265,8 @@ def test_mappings_stats_lists_every_pair():
 
 
 def test_crosswalk_is_oriented_whichever_way_the_file_is_stored():
-    fwd = json.loads(run_cli("crosswalk", "--from", "iso42001", "--to", "iso27001", "--format", "json").stdout)
-    back = json.loads(run_cli("crosswalk", "--from", "iso27001", "--to", "iso42001", "--format", "json").stdout)
+    fwd = json.loads(run_main("crosswalk", "--from", "iso42001", "--to", "iso27001", "--format", "json").stdout)
+    back = json.loads(run_main("crosswalk", "--from", "iso27001", "--to", "iso42001", "--format", "json").stdout)
     assert fwd["from"] == "iso42001" and back["from"] == "iso27001"
     inverse_name = {"subset_of": "superset_of", "superset_of": "subset_of"}
     typed = {(m["subject"], m["object"]): m["relationship"] for m in fwd["mappings"] if m["object"]}
@@ -276,19 +276,19 @@ def test_crosswalk_is_oriented_whichever_way_the_file_is_stored():
     assert all(m["subject"].startswith("iso27001:") for m in back["mappings"])
     first = back["mappings"][0]
     assert set(first) == {"subject", "object", "relationship", "rationale", "strength", "derived", "path",
-                          "comment", "source"}
+                          "via", "comment", "source"}
 
 
 def test_crosswalk_min_strength_and_sssom_output():
-    res = run_cli("crosswalk", "--from", "nist-ai-rmf", "--to", "iso42001", "--min-strength", "7",
+    res = run_main("crosswalk", "--from", "nist-ai-rmf", "--to", "iso42001", "--min-strength", "7",
                   "--format", "json")
     assert all(m["strength"] >= 7 for m in json.loads(res.stdout)["mappings"])
-    sssom = run_cli("crosswalk", "--from", "iso27001", "--to", "nist-ai-rmf", "--format", "sssom").stdout
+    sssom = run_main("crosswalk", "--from", "iso27001", "--to", "nist-ai-rmf", "--format", "sssom").stdout
     mset, probs = parse_sssom(sssom, "iso27001--nist-ai-rmf.sssom.tsv")
     assert probs == [] and mset.mappings
 
 
 def test_show_lists_mappings_in_every_framework():
-    doc = json.loads(run_cli("show", "iso42001:A.6.2.8", "--format", "json").stdout)
+    doc = json.loads(run_main("show", "iso42001:A.6.2.8", "--format", "json").stdout)
     targets = {m["target"] for m in doc["mappings"]}
     assert {"iso27001", "euaiact", "nist-ai-rmf"} <= targets

@@ -10,7 +10,7 @@ import pytest
 from clausegraph.engine import queries as q
 from clausegraph.engine.store import open_store
 
-from .conftest import DATA, run_cli
+from .conftest import DATA, run_main
 
 E = "https://w3id.org/clausegraph/id/euaiact/"
 I = "https://w3id.org/clausegraph/id/iso42001/"
@@ -212,6 +212,49 @@ def test_valid_policies_and_assessments(store, day, policies, assessments):
     assert [r["id"] for r in run(store, "valid-assessments", as_of=q.date(day))] == assessments
 
 
+HUB = "https://w3id.org/clausegraph/id/hub/"
+HUB_FIXTURE = f"""
+@prefix cg: <https://w3id.org/clausegraph/ontology#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{HUB}log.a> a cg:AtomicRequirement ; skos:notation "hub:log.a" ; skos:prefLabel "A" ; cg:theme "log" ;
+    cg:actor "provider" ; skos:definition "The provider does A." .
+<{HUB}log.b> a cg:AtomicRequirement ; skos:notation "hub:log.b" ; skos:prefLabel "B" ; cg:theme "log" ;
+    cg:actor "organisation" ; skos:definition "The organisation does B." .
+<{E}art-12-1> cg:demands <{HUB}log.a>, <{HUB}log.b> .
+<{I}A.6.2.8> cg:demands <{HUB}log.b> .
+<{E}art-12-2> cg:demandsNothing true .
+<{ORG}control/h1> cg:identifier "h1" ; cg:status "implemented" ; cg:implements <{I}A.6.2.8>, <{HUB}log.a> .
+<{ORG}control/h2> cg:identifier "h2" ; cg:status "planned" ; cg:implements <{HUB}log.b> .
+<{ORG}evidence/x1> cg:identifier "x1" ; cg:supports <{ORG}control/h1> ; cg:collectedOn "2026-01-01"^^xsd:date .
+<{ORG}evidence/x2> cg:identifier "x2" ; cg:supports <{ORG}control/h1> ; cg:collectedOn "2026-01-01"^^xsd:date ;
+    cg:validUntil "2026-06-30"^^xsd:date .
+<{ORG}evidence/x3> cg:identifier "x3" ; cg:supports <{ORG}control/h2> ; cg:collectedOn "2026-01-01"^^xsd:date .
+"""
+
+
+@pytest.fixture(scope="module")
+def hub_store():
+    s = open_store()
+    s.replace_graph("https://w3id.org/clausegraph/graph/hub-fixture", HUB_FIXTURE, "turtle")
+    return s
+
+
+def test_hub_atoms(hub_store):
+    rows = run(hub_store, "hub-atoms")
+    assert {(r.get("id"), r.get("p")) for r in rows} == {
+        ("hub:log.a", E + "art-12-1"), ("hub:log.b", E + "art-12-1"), ("hub:log.b", I + "A.6.2.8"), (None, E + "art-12-2")}
+    assert {r["title"] for r in rows if "title" in r} == {"A", "B"}
+
+
+def test_hub_coverage(hub_store):
+    """What effective controls implement: only implemented controls, only evidence valid on the date, grouped."""
+    rows = run(hub_store, "hub-coverage", scope="", as_of=q.date(dt.date(2026, 3, 1)))
+    got = {(r["x"], r["cid"], " ".join(sorted(r["eids"].split()))) for r in rows}
+    assert got == {(I + "A.6.2.8", "h1", "x1 x2"), (HUB + "log.a", "h1", "x1 x2")}
+    later = run(hub_store, "hub-coverage", scope="", as_of=q.date(dt.date(2026, 9, 1)))
+    assert {(r["x"], r["eids"]) for r in later} == {(I + "A.6.2.8", "x1"), (HUB + "log.a", "x1")}
+
+
 def test_classification_facts_of_the_act(store):
     amend = "https://w3id.org/clausegraph/id/amendment/"
     assert run(store, "amendment-ids-in-force", as_of=q.date(dt.date(2026, 7, 26))) == []
@@ -237,13 +280,13 @@ def test_every_query_has_a_title_and_a_test():
               "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",
               "systems", "classification-rules", "controls", "soa", "coverage", "framework-keys", "framework-info",
-              "framework-provisions"}
+              "framework-provisions", "hub-atoms", "hub-coverage"}
     assert names == tested
     assert all(n.title and n.description for n in q.all_queries().values())
 
 
 def test_queries_command_lists_them_and_prints_one():
-    doc = json.loads(run_cli("queries", "--format", "json").stdout)
+    doc = json.loads(run_main("queries", "--format", "json").stdout)
     assert {x["name"] for x in doc["queries"]} == set(q.all_queries())
-    text = run_cli("queries", "coverage").stdout
+    text = run_main("queries", "coverage").stdout
     assert "SELECT DISTINCT ?r ?p ?rel" in text

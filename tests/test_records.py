@@ -15,7 +15,7 @@ from clausegraph.engine.register.records import reporting_deadline
 from clausegraph.engine.store import open_store
 from clausegraph.engine.validate import validate
 
-from .conftest import run_cli
+from .conftest import run_main
 from .test_register import write_xlsx
 
 SYSTEMS = ("id,name,purpose,owner,role,lifecycle,use_cases\n"
@@ -147,13 +147,13 @@ def test_every_record_problem_is_located_and_reported_at_once(tmp_path):
 def test_a_bad_record_file_exits_2_and_writes_nothing(tmp_path):
     good = write_register(tmp_path / "good")
     store = tmp_path / "store"
-    assert run_cli("build", "--register", str(good), "--store", str(store)).returncode == 0
+    assert run_main("build", "--register", str(good), "--store", str(store)).returncode == 0
     bad = write_register(tmp_path / "bad", actions="id,findings,title,owner,due,done_on,evidence\n"
                                                    "AC9,F404,T,Jo,2026-05-01,,\n")
-    res = run_cli("import", "--register", str(bad), "--store", str(store))
+    res = run_main("import", "--register", str(bad), "--store", str(store))
     assert res.returncode == 2 and "actions.csv, row 2, column findings: unknown finding id" in res.stderr
     assert "Traceback" not in res.stderr
-    q = run_cli("query", "--store", str(store), "--format", "json",
+    q = run_main("query", "--store", str(store), "--format", "json",
                 "SELECT ?a WHERE { ?a a <https://w3id.org/clausegraph/ontology#CorrectiveAction> }")
     assert "action/AC1" in q.stdout and "AC9" not in q.stdout
 
@@ -273,3 +273,15 @@ def test_record_rules_focus_on_the_record_concerned(tmp_path):
     assert "SupplierAgreementShape" not in got               # Art. 25(4) applies to Annex III from 2027-12-02
     later = findings_by_shape(reg, dt.date(2027, 12, 2))   # S1 has an agreement, S2 supplies data only
     assert later["SupplierAgreementShape"] == {"S3|cv"}
+
+
+def test_record_problems_are_located_in_xlsx_and_yaml_too(tmp_path):
+    folder = write_register(tmp_path / "csv", decisions="id,system,gate,decision,date,approver,basis,conditions\n"
+                                                        "D1,cv,pre-deployment,approved,2026-02-01,Board,A1,\n"
+                                                        "D2,ghost,go-live,approved,2026-02-01,Board,,\n")
+    tables = tables_of(folder)
+    write_yaml_typed(tables, tmp_path / "r.yaml")
+    write_xlsx(tables, tmp_path / "r.xlsx")
+    for path, label, row in ((tmp_path / "r.xlsx", "r.xlsx[decisions]", 3), (tmp_path / "r.yaml", "r.yaml[decisions]", 2)):
+        got = {(p.file, p.row, p.column) for p in problems_of(path)}
+        assert got == {(label, row, "system"), (label, row, "gate")}, got

@@ -11,7 +11,7 @@ import pytest
 from clausegraph.engine import Clausegraph
 from clausegraph.engine.errors import NotFoundError
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 from .test_records import AS_OF, boundary_incidents, write_register
 
 EXAMPLE = ROOT / "examples" / "acme"
@@ -131,17 +131,17 @@ def test_readiness_without_record_files_says_what_is_not_recorded(tmp_path):
 
 
 def test_cli_readiness_incidents_findings_decisions(tmp_path):
-    res = run_cli("readiness", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--clauses-only")
+    res = run_main("readiness", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--clauses-only")
     assert res.returncode == 0, res.stderr
     assert "iso42001:10" in res.stdout and "audit readiness on 2026-11-23" in res.stdout
-    doc = json.loads(run_cli("incidents", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format",
+    doc = json.loads(run_main("incidents", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format",
                              "json").stdout)
     assert [i["id"] for i in doc] == ["INC-2026-017", "INC-2026-019", "INC-2026-021"]
-    res = run_cli("impact", "--incident", "NOPE", "--register", str(EXAMPLE))
+    res = run_main("impact", "--incident", "NOPE", "--register", str(EXAMPLE))
     assert res.returncode == 2 and "no incident 'NOPE'" in res.stderr and "Traceback" not in res.stderr
-    res = run_cli("trace", "--action", "CA-2026-003", "--register", str(EXAMPLE), "--as-of", "2026-11-23")
+    res = run_main("trace", "--action", "CA-2026-003", "--register", str(EXAMPLE), "--as-of", "2026-11-23")
     assert res.returncode == 0 and "overdue since 2026-09-30" in res.stdout
-    res = run_cli("findings", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "csv")
+    res = run_main("findings", "--register", str(EXAMPLE), "--as-of", "2026-11-23", "--format", "csv")
     assert res.returncode == 0 and "CA-2026-003" in res.stdout
-    res = run_cli("decisions", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--format", "markdown")
+    res = run_main("decisions", "--register", str(EXAMPLE), "--system", "hr-cv-ranker", "--format", "markdown")
     assert res.returncode == 0 and "DEC-2026-019" in res.stdout

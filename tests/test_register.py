@@ -18,7 +18,7 @@ from clausegraph.engine.register import load_register
 from clausegraph.engine.register.schema import SCHEMA
 from clausegraph.api.render import to_csv
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, run_main
 
 EXAMPLE = ROOT / "examples" / "acme"
 
@@ -166,16 +166,16 @@ def test_evidence_path_may_not_escape_the_register(tmp_path):
 
 def test_broken_csv_exits_2_and_leaves_the_store_unchanged(tmp_path):
     store = tmp_path / "store"
-    assert run_cli("build", "--store", str(store), "--register", str(EXAMPLE)).returncode == 0
+    assert run_main("build", "--store", str(store), "--register", str(EXAMPLE)).returncode == 0
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    before = json.loads(run_cli("query", q, "--store", str(store), "--format", "json").stdout)
+    before = json.loads(run_main("query", q, "--store", str(store), "--format", "json").stdout)
     bad = small_register(tmp_path / "bad", SYSTEMS_HEADER + "s1,Sys,me,provider,annex-iii-4a\ns2,Sys,me,nobody,\n")
-    res = run_cli("import", "--register", str(bad), "--store", str(store))
+    res = run_main("import", "--register", str(bad), "--store", str(store))
     assert res.returncode == 2
     assert "systems.csv, row 3, column role" in res.stderr and "Traceback" not in res.stderr
-    after = json.loads(run_cli("query", q, "--store", str(store), "--format", "json").stdout)
+    after = json.loads(run_main("query", q, "--store", str(store), "--format", "json").stdout)
     assert before == after
-    ok = run_cli("import", "--register", str(small_register(tmp_path / "good", SYSTEMS_HEADER + "s1,S,me,provider,\n")),
+    ok = run_main("import", "--register", str(small_register(tmp_path / "good", SYSTEMS_HEADER + "s1,S,me,provider,\n")),
                  "--store", str(store), "--format", "json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["rows"] == {"systems": 1}
 
@@ -239,10 +239,23 @@ def test_random_bytes_as_yaml_and_xlsx_never_crash(tmp_path_factory, data):
 
 def test_cli_on_hostile_register_exits_2_without_traceback(tmp_path):
     reg = small_register(tmp_path / "r", "id,name,owner,role\n" + "s1," + "x" * 20000 + ",me,provider\n")
-    res = run_cli("classify", "--register", str(reg))
+    res = run_main("classify", "--register", str(reg))
     assert res.returncode == 2 and "Traceback" not in res.stderr and "row 2, column name" in res.stderr
 
 
 def test_exports_neutralise_formula_cells():
     text = to_csv(["a", "b", "c", "d"], [["=1+1", "+x", "-y", "@z"]])
     assert text.splitlines()[1] == "'=1+1,'+x,'-y,'@z"
+
+
+def test_known_provisions_are_those_of_a_catalogue_build():
+    """The register checks references against the bundled catalogues read on their own (no build, which imports
+    registers): the same provisions a build holds."""
+    from clausegraph.engine import queries as q
+    from clausegraph.engine.build import build
+    from clausegraph.engine.register.load import bundled_provisions
+    from clausegraph.engine.store import open_store
+
+    store = open_store()
+    build(store, include_mappings=False)
+    assert bundled_provisions() == {r["p"].value for r in store.select(q.render("provisions")).rows}

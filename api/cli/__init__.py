@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        return _run(args)
     except ClausegraphError as exc:
         print(f"clausegraph: error: {exc.message}", file=sys.stderr)
         for problem in exc.problems:
@@ -44,6 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"clausegraph: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
               file=sys.stderr)
         return 3
+
+
+def _run(args) -> int:
+    from .common import close_all
+
+    try:
+        return args.func(args)
+    finally:
+        close_all()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""Commands about the graph itself: build, import, query, frameworks, show, crosswalk, mappings, queries."""
+"""Commands about the graph itself: build, import, query, frameworks, show, crosswalk, mappings, hub, queries."""
 from __future__ import annotations
 
 import argparse
@@ -117,15 +117,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     rows += [["change", f"{c['effective_from']} {c['type']}: {c['summary'] or ''}"] for c in doc["changes"]]
     rows += [["mapping", f"{m['relationship']} {m['object'] or '(no counterpart in ' + m['target'] + ')'} "
               f"[{m['rationale']}, {m['strength']}{', derived' if m['derived'] else ''}]"] for m in doc["mappings"]]
+    hub = doc.get("hub") or {}
+    if hub.get("decomposed") and not hub["atoms"]:
+        rows.append(["atoms", "demands nothing assessable (hub)"])
+    rows += [["atom", f"{a['id']}: {a['title']}"] for a in hub.get("atoms", [])]
     emit(args.format, ["field", "value"], rows, doc, title=doc["ref"])
     return 0
 
 
 def mapping_rows(mappings) -> list[list]:
+    def origin(m) -> str:
+        if m.via:
+            return "via hub: " + ", ".join(m.via)
+        return " -> ".join(str(r) for r in m.path) if m.derived else (m.source or "own analysis")
+
     return [[str(m.subject), m.relationship, str(m.object) if m.object else "(no counterpart)", m.rationale,
-             m.strength, "derived" if m.derived else "curated",
-             " -> ".join(str(r) for r in m.path) if m.derived else (m.source or "own analysis"), m.comment]
-            for m in mappings]
+             m.strength, "derived" if m.derived else "curated", origin(m), m.comment] for m in mappings]
 
 
 def cmd_crosswalk(args: argparse.Namespace) -> int:
@@ -135,9 +142,11 @@ def cmd_crosswalk(args: argparse.Namespace) -> int:
 
     fk, tk = normalise_key(args.from_key), normalise_key(args.to_key)
     cg = open_facade(args)
-    ms = cg.crosswalk(from_key=fk, to_key=tk, inferred=args.inferred, min_strength=args.min_strength)
+    ms = cg.crosswalk(from_key=fk, to_key=tk, inferred=args.inferred, min_strength=args.min_strength,
+                      via_hub=args.via_hub)
     if args.format == "sssom":
-        sys.stdout.write(to_sssom(ms, cg.crosswalk_metadata(from_key=fk, to_key=tk, inferred=args.inferred)))
+        sys.stdout.write(to_sssom(ms, cg.crosswalk_metadata(from_key=fk, to_key=tk, inferred=args.inferred,
+                                                            via_hub=args.via_hub)))
         return 0
     emit(args.format, MAPPING_COLUMNS, mapping_rows(ms),
          {"from": fk, "to": tk, "mappings": [as_json(m) for m in ms]}, title=f"{fk} -> {tk}: {len(ms)} mappings")
@@ -159,13 +168,18 @@ def cmd_mappings_check(args: argparse.Namespace) -> int:
     report = Clausegraph.check_mappings(files=files)
     if args.format == "json":
         emit("json", [], [], {"ok": report.ok, "problems": [p.as_dict() for p in report.problems],
-                              "stats": report.stats})
+                              "warnings": [p.as_dict() for p in report.warnings], "stats": report.stats,
+                              "hub": report.hub})
     else:
         for p in report.problems:
             print(f"{p}", file=sys.stdout)
+        for p in report.warnings:
+            print(f"warning: {p}", file=sys.stdout)
         n = sum(len(s.mappings) for s in report.sets)
-        print(f"{len(report.sets)} mapping sets, {n} rows: "
-              + ("no problems" if report.ok else f"{len(report.problems)} problems"))
+        decomposed = sum(d["decomposed"] for d in report.hub.get("decomposition", []))
+        print(f"{len(report.sets)} mapping sets, {n} rows; hub: {decomposed} provisions decomposed: "
+              + ("no problems" if report.ok else f"{len(report.problems)} problems")
+              + (f", {len(report.warnings)} warnings" if report.warnings else ""))
     return 0 if report.ok else 1
 
 
@@ -177,8 +191,37 @@ def cmd_mappings_stats(args: argparse.Namespace) -> int:
     rels = ["equal", "subset_of", "superset_of", "intersects_with", "not_related", "no_counterpart"]
     rows = [[s["pair"], s["rows"], *[s["by_relationship"].get(r, 0) for r in rels],
              f"{s['assessed']}/{s['required']} ({s['assessed_share']}%)"] for s in report.stats]
-    emit(args.format, ["pair", "rows", *rels, "assessed"], rows, {"pairs": report.stats},
-         title="crosswalk statistics")
+    derived = report.hub.get("derived", [])
+    if args.format != "table":
+        rows += [[f"{d['pair']} (via hub)", d["related_pairs"], *[d.get(r, 0) for r in rels], ""] for d in derived]
+    emit(args.format, ["pair", "rows", *rels, "assessed"], rows, {"pairs": report.stats, "hub": report.hub},
+         title="curated crosswalk statistics")
+    if args.format == "table" and derived:
+        emit("table", ["pair", "related pairs", *rels[:4], "no counterpart", "typed share"],
+             [[d["pair"], d["related_pairs"], *[d[r] for r in rels[:4]], d["no_counterpart"], f"{d['typed_share']}%"]
+              for d in derived], title="relations derived through the requirement hub (provision pairs)")
+        emit("table", ["framework", "decomposed", "assessable"],
+             [[d["framework"], d["decomposed"], d["assessable"]] for d in report.hub["decomposition"]],
+             title="hub decomposition")
+    return 0
+
+
+def cmd_hub(args: argparse.Namespace) -> int:
+    from ..render import emit
+
+    doc = open_facade(args).hub(atom=args.atom, theme=args.theme)
+    keys = ("euaiact", "iso42001", "iso27001", "nist-ai-rmf")
+    if args.atom and args.format == "table":
+        a = doc["atoms"][0]
+        rows = [["atom", a["id"]], ["title", a["title"]], ["theme", a["theme"]], ["actor", a["actor"]],
+                ["statement", a["statement"]], ["why", a["comment"]]]
+        rows += [[f"demanded by ({k})", ", ".join(a["demanded_by"].get(k, []))] for k in keys if k in a["demanded_by"]]
+        emit("table", ["field", "value"], rows, doc, title=a["id"])
+        return 0
+    rows = [[a["id"], a["title"], a["actor"], *[", ".join(a["demanded_by"].get(k, [])) for k in keys]]
+            for a in doc["atoms"]]
+    emit(args.format, ["atom", "title", "actor", *keys], rows, doc,
+         title=f"{doc['summary']['atoms']} atoms, {doc['summary']['shared']} demanded by two frameworks or more")
     return 0
 
 

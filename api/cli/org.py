@@ -69,10 +69,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     exactly_one(**{"--framework KEY": args.framework, "--system ID": args.system})   # before the register is read
     doc = open_facade(args).coverage(framework=args.framework, system=args.system,
                                      via_mappings=args.via_mappings, as_of=args.as_of)
-    rows = [[p["ref"], p["status"], ", ".join(p["controls"]), ", ".join(p["evidence"]), len(p["paths"])]
-            for p in doc["provisions"]]
+    from ...engine.coverage import left_in_words
+
+    rows = [[p["ref"], p["status"], left_in_words(p), ", ".join(p["controls"]), ", ".join(p["evidence"]),
+             len(p["paths"])] for p in doc["provisions"]]
     sm = doc["summary"]
-    emit(args.format, ["provision", "status", "controls", "evidence", "paths"], rows, doc,
+    emit(args.format, ["provision", "status", "what is left", "controls", "evidence", "paths"], rows, doc,
          title=f"{doc.get('system') or doc['framework']} on {doc['as_of']}"
                f"{' via mappings' if doc['via_mappings'] else ''}: {sm['covered']} covered, {sm['partial']} "
                f"partial, {sm['uncovered']} uncovered of {sm['provisions']}")
@@ -110,10 +112,18 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     doc = open_facade(args).gaps(target=args.target, from_key=args.from_key, system=args.system,
                                  assume_complete=args.assume_complete, as_of=args.as_of)
-    emit(args.format, ["provision", "title", "status", "importance", "why", "systems"],
-         [[g["ref"], g["title"], g["status"], g["importance"], g["why"], ", ".join(g["systems"])] for g in doc["gaps"]],
+    emit(args.format, ["provision", "title", "status", "importance", "why", "atoms left", "systems"],
+         [[g["ref"], g["title"], g["status"], g["importance"], g["why"],
+           ", ".join(g["left"]) if g["left"] is not None else "(not decomposed)", ", ".join(g["systems"])]
+          for g in doc["gaps"]],
          doc, title=f"{doc['summary']['gaps']} gaps in {doc['target']}"
                     + (f" given {doc['from']}" if doc["from"] else "") + f" on {doc['as_of']}")
+    if args.format in ("table", "markdown") and doc["atoms"]:
+        if args.format == "markdown":
+            print()
+        emit(args.format, ["atom", "title", "gaps advanced", "gaps closed", "why"],
+             [[a["id"], a["title"], len(a["gaps"]), ", ".join(a["closes"]), a["why"]] for a in doc["atoms"]],
+             title=f"{len(doc['atoms'])} atoms left, those advancing most gaps first")
     return 0
 
 
@@ -127,9 +137,10 @@ def cmd_impact(args: argparse.Namespace) -> int:
         return cmd_incident_impact(args)
     doc = open_facade(args).impact(evidence=args.evidence, control=args.control, on=args.on,
                                    via_mappings=not args.direct_only, as_of=args.as_of)
-    rows = [[f["framework"], c["ref"], c["before"], c["after"]] for f in doc["frameworks"] for c in f["provisions"]]
-    rows += [["(system)", s["id"], "", ", ".join(s["obligations_losing_coverage"])] for s in doc["systems"]]
-    emit(args.format, ["framework", "provision", "before", "after"], rows, doc,
+    rows = [[f["framework"], c["ref"], c["before"], c["after"], ", ".join(c["atoms_lost"])]
+            for f in doc["frameworks"] for c in f["provisions"]]
+    rows += [["(system)", s["id"], "", ", ".join(s["obligations_losing_coverage"]), ""] for s in doc["systems"]]
+    emit(args.format, ["framework", "provision", "before", "after", "atoms lost"], rows, doc,
          title="provisions losing coverage: " + ", ".join(f"{k} {v}" for k, v in doc["summary"].items()))
     return 0
 
@@ -138,8 +149,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from ..render import emit
 
     doc = open_facade(args).plan(targets=args.target, budget=args.budget, as_of=args.as_of)
-    rows = [[i + 1, p["pick"], p["kind"], p["gain"], "; ".join(f"{c['ref']} ({c['how']})" for c in p["closes"])]
+    rows = [[i + 1, p["pick"], p["kind"], p["gain"], "; ".join(f"{c['ref']} ({c['how']})" for c in p["closes"]),
+             ", ".join(c["ref"] for c in p["advances"]), ", ".join(p["frameworks"])]
             for i, p in enumerate(doc["picks"])]
-    emit(args.format, ["#", "pick", "kind", "gain", "closes"], rows, doc,
+    emit(args.format, ["#", "pick", "kind", "gain", "closes", "advances", "frameworks"], rows, doc,
          title=f"plan for {', '.join(doc['targets'])}: open {doc['open_before']} -> {doc['open_after']}")
     return 0

@@ -175,6 +175,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="framework key, e.g. nist-ai-rmf")
     sp.add_argument("--to", dest="to_key", required=True, metavar="KEY", help="framework key, e.g. iso42001")
     sp.add_argument("--inferred", action="store_true", help="include mappings derived by sound chaining")
+    sp.add_argument("--via-hub", action="store_true", help="the mappings computed from the requirement hub's "
+                    "atoms (derived, with the shared atoms) instead of the curated ones")
     sp.add_argument("--min-strength", type=int, default=1, choices=range(1, 11), metavar="N",
                     help="only mappings of strength N or more (1-10)")
     _store_options(sp)
@@ -190,6 +192,12 @@ def make_parser() -> argparse.ArgumentParser:
     sp.set_defaults(format="text")
     sp = msub.add_parser("stats", help="rows per relationship and share of provisions assessed, per pair")
     sp.set_defaults(func=graph.cmd_mappings_stats)
+    _format_option(sp)
+
+    sp = add("hub", graph.cmd_hub, "the requirement hub: atoms with the provisions of every framework demanding each")
+    sp.add_argument("atom", nargs="?", help="one atom, e.g. hub:log.record-in-use")
+    sp.add_argument("--theme", help="only this theme's atoms (log, risk, data, ...)")
+    _store_options(sp)
     _format_option(sp)
 
     ep = sub.add_parser("export", help="export OSCAL documents (catalog, mapping collection, assessment results)",
@@ -238,6 +246,8 @@ def make_parser() -> argparse.ArgumentParser:
                     "default *)")
     sp.add_argument("--no-cors", action="store_true", help="turn CORS off")
     sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default min(4, CPUs))")
+    sp.add_argument("--get", metavar="PATH", help="run one GET request (e.g. /api/frameworks) through the app in "
+                    "this process, print the response body and exit (no server is started)")
     _store_options(sp)
 
     sp = add("mcp", server.cmd_mcp, "serve the graph to AI assistants over the Model Context Protocol (stdio)")

@@ -23,7 +23,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         cors_origins=[] if args.no_cors else (args.cors_origin or ["*"]))
     if args.workers:
         settings.workers = args.workers
+    if args.get:
+        return _get_once(cg, settings, args.get)
     return serve(cg.store, host=args.host, port=args.port, settings=settings)
+
+
+def _get_once(cg, settings, path: str) -> int:
+    """``serve --get PATH``: one GET through the app in this process; the body on stdout. Exit 0 for 2xx/3xx,
+    2 for 4xx (a user error), 3 for 5xx."""
+    import sys
+
+    from ..app import create_app
+    from ..inprocess import get
+
+    app = create_app(cg.store, settings)
+    try:
+        response = get(app, path)
+    finally:
+        app.state.backend.close()
+        cg.close()
+    binary = getattr(sys.stdout, "buffer", None)   # a text stream without one (captured output) gets text
+    if binary is not None:
+        sys.stdout.flush()
+        binary.write(response.body)
+        binary.flush()
+    else:
+        sys.stdout.write(response.body.decode("utf-8", "replace"))
+    if response.status >= 400:
+        print(f"clausegraph: error: GET {path} answered HTTP {response.status}", file=sys.stderr)
+    return 0 if response.status < 400 else 2 if response.status < 500 else 3
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ from .. import resources
 from ..errors import Problem
 from ..refs import Ref
 from .chain import close
+from .hubcheck import check_hub
+from .hubfiles import HubFiles, bundled_hub
 from .sssom import Mapping, MappingSet, parse_sssom
 
 #: completeness rules: (file, what must be assessed) -> predicate over (ref, catalogue facts)
@@ -60,6 +62,8 @@ class CheckReport:
     sets: list[MappingSet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stats: list[dict] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    hub: dict = field(default_factory=dict)   # decomposition completeness and derived relations per pair
 
     @property
     def ok(self) -> bool:
@@ -78,8 +82,9 @@ def load_sets(files: list[tuple[str, str]] | None = None) -> tuple[list[MappingS
     return sets, problems
 
 
-def check(facts: CatalogueFacts, files: list[tuple[str, str]] | None = None) -> CheckReport:
-    """Every check at once: format, references, headings, duplicates/conflicts, completeness, closure."""
+def check(facts: CatalogueFacts, files: list[tuple[str, str]] | None = None, hub: HubFiles | None = None) -> CheckReport:
+    """Every check at once: format, references, headings, duplicates/conflicts, completeness, closure, and
+    the requirement hub (its data, and curated rows that contradict it; ``hub`` defaults to the bundled one)."""
     sets, problems = load_sets(files)
     report = CheckReport(sets, problems)
     seen_pairs: dict[tuple[Ref, Ref | None, str], tuple[str, Mapping]] = {}
@@ -131,4 +136,11 @@ def check(facts: CatalogueFacts, files: list[tuple[str, str]] | None = None) -> 
     closure = close([m for s in sets for m in s.mappings])
     for c in closure.contradictions:
         report.problems.append(Problem(c.describe(), "closure"))
+    own_hub = hub is not None or files is None   # files checked on their own: only their rows against the hub
+    hub = hub if hub is not None else bundled_hub()
+    if hub.atoms or hub.demands:
+        h = check_hub(hub, facts.known, facts.assessable, sets, data=own_hub)
+        report.problems += h.problems
+        report.warnings += h.warnings
+        report.hub = {"decomposition": h.completeness, "derived": h.distribution}
     return report

@@ -50,6 +50,7 @@ class Mapping:
     derived: bool = False
     path: tuple[Ref, ...] = ()
     target: str = ""   # framework key searched for a counterpart (the object's framework)
+    via: tuple[str, ...] = ()   # for a mapping derived through the requirement hub: the shared atom ids
 
     def __post_init__(self) -> None:
         if not self.target and self.object is not None:
@@ -85,15 +86,20 @@ def set_name(filename: str) -> str:
     return filename.rsplit("/", 1)[-1].removesuffix(".sssom.tsv")
 
 
-def parse_sssom(text: str, filename: str) -> tuple[MappingSet, list[Problem]]:
-    """Parse one SSSOM TSV file; returns the rows that parsed and every problem found (never raises)."""
+@dataclass
+class Table:
+    """An SSSOM-style TSV file: its YAML metadata block and its rows (each with its line number)."""
+
+    metadata: dict
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    header_line: int
+
+
+def read_table(text: str, columns: list[str], bad) -> Table:
+    """Split a TSV file with a ``#`` YAML metadata block into metadata and rows; ``bad(msg, line, col)`` gets
+    every problem (no rows when the header row is missing or lacks one of ``columns``)."""
     import yaml
-
-    problems: list[Problem] = []
-    name = set_name(filename)
-
-    def bad(msg: str, line: int | None = None, col: str | None = None) -> None:
-        problems.append(Problem(msg, filename, column=col, line=line))
 
     lines = text.splitlines()
     header = [ln for ln in lines if ln.startswith("#")]
@@ -109,6 +115,40 @@ def parse_sssom(text: str, filename: str) -> tuple[MappingSet, list[Problem]]:
     if not isinstance(meta, dict):
         bad("metadata block must be a YAML mapping", 1)
         meta = {}
+    if body_start >= len(lines):
+        bad("no table after the metadata block")
+        return Table(meta, [], [], body_start + 1)
+    reader = csv.reader(io.StringIO("\n".join(lines[body_start:])), delimiter="\t", quoting=csv.QUOTE_NONE)
+    found = next(reader, None)
+    if found is None:
+        bad("no header row", body_start + 1)
+        return Table(meta, [], [], body_start + 1)
+    missing = [c for c in columns if c not in found]
+    if missing:
+        bad(f"missing column(s): {', '.join(missing)}", body_start + 1)
+        return Table(meta, found, [], body_start + 1)
+    table = Table(meta, found, [], body_start + 1)
+    for offset, cells in enumerate(reader):
+        line = body_start + 2 + offset
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(found):
+            bad(f"expected {len(found)} tab-separated cells, found {len(cells)}", line)
+            continue
+        table.rows.append((line, dict(zip(found, cells))))
+    return table
+
+
+def parse_sssom(text: str, filename: str) -> tuple[MappingSet, list[Problem]]:
+    """Parse one SSSOM TSV file; returns the rows that parsed and every problem found (never raises)."""
+    problems: list[Problem] = []
+    name = set_name(filename)
+
+    def bad(msg: str, line: int | None = None, col: str | None = None) -> None:
+        problems.append(Problem(msg, filename, column=col, line=line))
+
+    table = read_table(text, COLUMNS, bad)
+    meta = table.metadata
     for key in REQUIRED_METADATA:
         if key not in meta:
             bad(f"metadata lacks required key {key!r}", 1)
@@ -119,28 +159,8 @@ def parse_sssom(text: str, filename: str) -> tuple[MappingSet, list[Problem]]:
     if "--" not in name:
         bad("file name must be <subject>--<object>.sssom.tsv")
     mset = MappingSet(name, meta)
-    if body_start >= len(lines):
-        bad("no table after the metadata block")
-        return mset, problems
-    reader = csv.reader(io.StringIO("\n".join(lines[body_start:])), delimiter="\t", quoting=csv.QUOTE_NONE)
-    try:
-        columns = next(reader)
-    except StopIteration:
-        bad("no header row", body_start + 1)
-        return mset, problems
-    missing = [c for c in COLUMNS if c not in columns]
-    if missing:
-        bad(f"missing column(s): {', '.join(missing)}", body_start + 1)
-        return mset, problems
     subj_key, obj_key = (name.split("--") + ["", ""])[:2]
-    for offset, cells in enumerate(reader):
-        line = body_start + 2 + offset
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(columns):
-            bad(f"expected {len(columns)} tab-separated cells, found {len(cells)}", line)
-            continue
-        row = dict(zip(columns, cells))
+    for line, row in table.rows:
         m = _row(row, line, subj_key, obj_key, curie_map, bad)
         if m is not None:
             mset.mappings.append(m)
@@ -302,8 +322,10 @@ def to_sssom(mappings: Iterable[Mapping], metadata: dict) -> str:
     w.writerow(COLUMNS)
     for m in mappings:
         comment = m.comment
-        if m.derived:
+        if m.derived and m.path:
             comment = f"{comment} [chained via {' -> '.join(str(r) for r in m.path)}]".strip()
+        elif m.via:
+            comment = f"{comment} [shared atoms: {', '.join(m.via)}]"
         w.writerow([m.subject.curie, str(m.subject), PREDICATE[m.relationship] if m.relationship in PREDICATE else "",
                     "Not" if m.relationship == "not_related" else "",
                     m.object.curie if m.object else NO_TERM, str(m.object) if m.object else "",
@@ -320,5 +342,5 @@ def parse_text_ref(text: str) -> Ref:
 def as_json(m: Mapping) -> dict:
     return {"subject": str(m.subject), "object": str(m.object) if m.object else None,
             "relationship": m.relationship, "rationale": m.rationale, "strength": m.strength,
-            "derived": m.derived, "path": [str(r) for r in m.path], "comment": m.comment,
+            "derived": m.derived, "path": [str(r) for r in m.path], "via": list(m.via), "comment": m.comment,
             "source": m.source or "own analysis"}

@@ -52,13 +52,13 @@ class RegisterData:
 @lru_cache(maxsize=1)
 def bundled_provisions() -> frozenset[str]:
     """IRIs of every provision in the bundled catalogues (to check references in a register)."""
-    from ..build import build
-    from ..store import open_store
-
-    store = open_store()
-    build(store, include_mappings=False)
     from .. import queries as q
+    from .. import resources
+    from ..store import GRAPH_BASE, open_store
 
+    store = open_store()   # the catalogues alone (not a build: the build imports registers)
+    for f in resources.framework_files():
+        store.replace_graph(f"{GRAPH_BASE}catalogue/{f.name[:-4]}", resources.read_text(f), "turtle")
     rows = store.select(q.render("provisions")).rows
     return frozenset(r["p"].value for r in rows)
 
@@ -127,6 +127,14 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
 
 
+@lru_cache(maxsize=1)
+def bundled_atoms() -> frozenset[str]:
+    """Ids of every atom of the bundled requirement hub (a control may name one in ``implements``)."""
+    from ..mappings.hubfiles import bundled_hub
+
+    return frozenset(bundled_hub().atoms)
+
+
 def _record_noun(targets: list[str]) -> str:
     """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
     nouns = [t if t == "evidence" else t[:-1] for t in targets]
@@ -135,6 +143,14 @@ def _record_noun(targets: list[str]) -> str:
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
                row: int) -> None:
+    if text.startswith("hub:") and col.kind == "refs":
+        if text not in bundled_atoms():
+            import difflib
+
+            near = difflib.get_close_matches(text, sorted(bundled_atoms()), n=3, cutoff=0.6)
+            problems.add(f"unknown hub atom {text!r}" + (f"; did you mean {', '.join(near)}?" if near else
+                                                         "; 'clausegraph hub' lists the atoms"), file, row, col.name)
+        return
     try:
         ref = parse_ref(text)
     except UserInputError as exc:
@@ -254,6 +270,13 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
 
 # ---------------------------------------------------------------- RDF
 
+def _implemented_iri(text: str) -> str:
+    """The IRI of what a control implements: a provision reference or a hub atom id (``hub:log.retain``)."""
+    from ..mappings.hubfiles import atom_iri
+
+    return atom_iri(text) if text.startswith("hub:") else parse_ref(text).iri
+
+
 ROLE_IRI = {"provider": "Provider", "deployer": "Deployer", "importer": "Importer", "distributor": "Distributor",
             "authorised-representative": "AuthorisedRepresentative"}
 
@@ -325,7 +348,7 @@ def _to_ntriples(t: dict[str, list[dict[str, str]]], digests: dict[str, str | No
         add(n, "status", _lit(c["status"]))
         if c.get("description"):
             add(n, "description", _lit(c["description"]))
-        for ref in sorted({parse_ref(r).iri for r in c.get("implements", "").split(";") if r.strip()}):
+        for ref in sorted({_implemented_iri(r.strip()) for r in c.get("implements", "").split(";") if r.strip()}):
             add(n, "implements", f"<{ref}>")
         for sid in id_list(c.get("systems", "")):
             add(n, "appliesToSystem", node("system", sid))

@@ -53,6 +53,22 @@ def test_crosswalk(client, embedded_store):
     assert bad.status_code == 404 and bad.json()["error"] == "unknown-reference"
 
 
+def test_hub_routes_and_crosswalk_via_hub(client, embedded_store):
+    from clausegraph.engine.hub import hub_crosswalk, hub_listing
+
+    r = client.get("/api/hub", params={"theme": "log", "limit": 500}).json()
+    assert r["items"] == hub_listing(embedded_store, theme="log")["atoms"] and r["total"] == len(r["items"]) > 0
+    one = client.get("/api/hub/hub:log.record-in-use").json()
+    assert one["id"] == "hub:log.record-in-use" and "iso42001:A.6.2.8" in one["demanded_by"]["iso42001"]
+    bad = client.get("/api/hub/hub:log.record-in-uze")
+    assert bad.status_code == 404 and "hub:log.record-in-use" in bad.json()["suggestions"]
+    hub = client.get("/api/crosswalk", params={"from": "euaiact", "to": "iso42001", "via_hub": "true",
+                                               "limit": 1000}).json()
+    expected = hub_crosswalk(embedded_store, "euaiact", "iso42001")
+    assert hub["total"] == len(expected) and all(m["derived"] for m in hub["items"])
+    assert [m["via"] for m in hub["items"]] == [list(m.via) for m in expected]
+
+
 def test_validation_errors_use_the_one_shape(client):
     for r in (client.get("/api/frameworks", params={"as_of": "yesterday"}),
               client.get("/api/crosswalk", params={"to": "iso42001"}),
@@ -86,7 +102,8 @@ def test_openapi_documents_routes(client):
     for path in ("/api/frameworks", "/api/provisions/{ref}", "/api/crosswalk", "/api/systems",
                  "/api/systems/{system_id}/classification", "/api/coverage", "/api/gaps", "/api/trace",
                  "/api/impact", "/api/validation", "/api/soa", "/api/incidents", "/api/incidents/{incident_id}/impact",
-                 "/api/findings", "/api/decisions", "/api/readiness", "/sparql", "/store"):
+                 "/api/findings", "/api/decisions", "/api/readiness", "/api/hub", "/api/hub/{atom}", "/sparql",
+                 "/store"):
         assert path in spec["paths"], path
 
 
@@ -106,7 +123,7 @@ def test_schemathesis_finds_no_server_errors(own_client):
     schema = schemathesis.openapi.from_asgi("/openapi.json", own_client.app)
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [op for op in operations if op.path.startswith("/api/")]
-    assert len(operations) == 19      # 16 JSON routes and 3 OSCAL downloads
+    assert len(operations) == 21      # 18 JSON routes (2 of the requirement hub) and 3 OSCAL downloads
     heavy = {"/api/impact", "/api/validation", "/api/gaps", "/api/coverage", "/api/soa", "/api/trace",
              "/api/readiness", "/api/incidents", "/api/findings", "/api/incidents/{incident_id}/impact",
              "/api/oscal/assessment-results"}

@@ -16,7 +16,7 @@ BUDGET_MS = 300
 
 VIEWS = {
     "/": ["AI governance as a knowledge graph", "iso42001", "nist-ai-rmf", "/api/oscal/catalog/euaiact?as_of="],
-    "/coverage": ["Framework × framework", "covered", "uncovered", "Art. 26(1)"],
+    "/coverage": ["Framework × framework", "covered", "uncovered", "Art. 26(1)", "% of atoms", "what is left"],
     "/coverage?framework=iso42001&via=1&as_of=2026-12-01": ["iso42001: coverage by your controls (via mappings)",
                                                             "A.6.2.8"],
     "/trace?q=oversight": ["Provisions", "Controls", "Evidence", "CTL-DEP-01"],
@@ -29,6 +29,10 @@ VIEWS = {
     "/systems": ["Register (17 systems)", "high-risk", "Validation (SHACL)", "iso42001:8.4"],
     "/systems/credit-scorer": ["credit-scorer", "Obligations", "euaiact:Art. 26(1)", "applicable"],
     "/soa": ["Statement of Applicability", "38 controls", "A.2.2", "format=xlsx", "/api/oscal/assessment-results?as_of="],
+    "/hub": ["Requirement hub", "hub:log.record-in-use", "Art. 12(1)"],
+    "/hub?theme=log": ["hub:log.record-in-use", "Events recorded while the system is in use"],
+    "/hub/hub:log.record-in-use": ["hub:log.record-in-use", "Demanded by", "euaiact:Art. 12(1)", "iso42001:A.6.2.8"],
+    "/provisions/euaiact:Art.%2012(1)?as_of=2026-11-23": ["Atomic requirements", "hub:log.record-in-use", "met"],
     "/records?as_of=2026-11-23": ["Incidents (3)", "INC-2026-021", "euaiact:Art. 73(2)", "reported 2 days late",
                                   "overdue since 2026-09-30", "DEC-2026-011", "approved-with-conditions"],
     "/readiness?as_of=2026-11-23": ["ISO/IEC 42001 audit readiness", "iso42001:10", "iso42001:A.10.3",
