@@ -453,12 +453,15 @@ class Clausegraph:
         return self._memo(("oscal-catalog", framework, day),
                           lambda: export_catalog(self.store, framework=framework, as_of=day))
 
-    def oscal_mapping(self, *, from_key: str, to_key: str, inferred: bool = False) -> OscalDocument:
-        """The crosswalk from ``from_key`` to ``to_key`` as an OSCAL mapping collection."""
+    def oscal_mapping(self, *, from_key: str, to_key: str, inferred: bool = False,
+                      via_hub: bool = False) -> OscalDocument:
+        """The crosswalk from ``from_key`` to ``to_key`` as an OSCAL mapping collection; with ``via_hub``, the
+        relations computed from the requirement hub (each map lists the shared atoms)."""
         from .oscal import export_mapping
 
-        return self._memo(("oscal-mapping", from_key, to_key, inferred), lambda: export_mapping(
-            self.crosswalk(from_key=from_key, to_key=to_key, inferred=inferred), from_key=from_key, to_key=to_key))
+        return self._memo(("oscal-mapping", from_key, to_key, inferred, via_hub), lambda: export_mapping(
+            self.crosswalk(from_key=from_key, to_key=to_key, inferred=inferred, via_hub=via_hub),
+            from_key=from_key, to_key=to_key, via_hub=via_hub))
 
     def oscal_assessment_results(self, *, as_of: dt.date | None = None,
                                  via_mappings: bool = False) -> OscalDocument:
