@@ -87,17 +87,23 @@ class Clausegraph:
     def open(cls, *, store_dir: str | Path | None = None, endpoint: str | None = None,
              update_endpoint: str | None = None, store_endpoint: str | None = None, user: str | None = None,
              password: str | None = None, token: str | None = None, timeout: float = 30.0,
-             register: str | Path | None = None, build: str = "required") -> "Clausegraph":
+             register: str | Path | None = None, build: str = "required",
+             create_store: bool = False) -> "Clausegraph":
         """Open the chosen store: remote (``endpoint``), on disk (``store_dir``) or the bundled graph in memory.
 
         ``build`` says what to do about the graph: ``"required"`` builds the in-memory graph (with
         ``register``) and refuses a persistent or remote store holding none (a given ``register`` is then
         imported); ``"if-missing"`` also builds an on-disk store that holds none; ``"no"`` leaves the store as
         it is (the caller builds or imports).
+
+        An on-disk store folder is created (with its parents) only when it is going to be built: with
+        ``build="if-missing"`` or ``create_store=True``; otherwise a missing folder is refused and nothing is
+        created.
         """
         from .store import open_store
 
-        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout))
+        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout,
+                            create=create_store or build == "if-missing"))
         if store_dir is not None or endpoint is not None:
             from .catalogue import register_added_frameworks
 
@@ -155,11 +161,13 @@ class Clausegraph:
 
     # ------------------------------------------------------------------ writing
     def build(self, *, register: str | Path | None = None, include_mappings: bool = True,
-              progress: Callable[[str, int, int], None] | None = None):
-        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``."""
+              keep_register: bool = True, progress: Callable[[str, int, int], None] | None = None):
+        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``. Without
+        ``register``, a register already in the store is kept unless ``keep_register=False``."""
         from .build import build
 
-        return build(self.store, register=register, progress=progress, include_mappings=include_mappings)
+        return build(self.store, register=register, progress=progress, include_mappings=include_mappings,
+                     keep_register=keep_register)
 
     def import_register(self, *, path: str | Path) -> ImportResult:
         """Validate the register at ``path`` completely, then replace the store's register graph with it."""
@@ -463,12 +471,15 @@ class Clausegraph:
         return self._memo(("oscal-catalog", framework, day),
                           lambda: export_catalog(self.store, framework=framework, as_of=day))
 
-    def oscal_mapping(self, *, from_key: str, to_key: str, inferred: bool = False) -> OscalDocument:
-        """The crosswalk from ``from_key`` to ``to_key`` as an OSCAL mapping collection."""
+    def oscal_mapping(self, *, from_key: str, to_key: str, inferred: bool = False,
+                      via_hub: bool = False) -> OscalDocument:
+        """The crosswalk from ``from_key`` to ``to_key`` as an OSCAL mapping collection; with ``via_hub``, the
+        relations computed from the requirement hub (each map lists the shared atoms)."""
         from .oscal import export_mapping
 
-        return self._memo(("oscal-mapping", from_key, to_key, inferred), lambda: export_mapping(
-            self.crosswalk(from_key=from_key, to_key=to_key, inferred=inferred), from_key=from_key, to_key=to_key))
+        return self._memo(("oscal-mapping", from_key, to_key, inferred, via_hub), lambda: export_mapping(
+            self.crosswalk(from_key=from_key, to_key=to_key, inferred=inferred, via_hub=via_hub),
+            from_key=from_key, to_key=to_key, via_hub=via_hub))
 
     def oscal_assessment_results(self, *, as_of: dt.date | None = None,
                                  via_mappings: bool = False) -> OscalDocument:
