@@ -125,6 +125,40 @@ def test_mapping_export_matches_the_crosswalk(org_store, a, b):
         assert (set(gap["unmapped-controls"][0]["with-ids"]) if gap else set()) == unmapped
 
 
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_mapping_export_via_hub_is_the_set_relation_of_the_atoms(org_store, a, b):
+    """Oracle: each map's relationship is recomputed here from the two provisions' atom sets (plain set
+    comparison), and its via-atom props are exactly the shared atoms."""
+    from clausegraph.engine.hub import hub_crosswalk, hub_index
+
+    atoms = hub_index(org_store).atoms_by_ref()
+    by_id = {control_id(r): ids for r, ids in atoms.items()}
+
+    def set_relation(x: frozenset, y: frozenset) -> str:
+        return ("equal" if x == y else "subset_of" if x < y else "superset_of" if x > y
+                else "intersects_with" if x & y else "not_related")
+
+    names = {"equal-to": "equal", "subset-of": "subset_of", "superset-of": "superset_of",
+             "intersects-with": "intersects_with"}
+    src, dst = a, b
+    doc = export_mapping(hub_crosswalk(org_store, src, dst), from_key=src, to_key=dst, via_hub=True)
+    assert schema_errors(doc) == []
+    trestle_read(doc)
+    collection = doc["mapping-collection"]
+    assert _props(collection["metadata"])["via-hub"] == "true"
+    maps = collection["mappings"][0]["maps"]
+    assert maps, f"the hub relates no {src} provision to {dst}"
+    for m in maps:
+        s_id, o_id = m["sources"][0]["id-ref"], m["targets"][0]["id-ref"]
+        x, y = by_id[s_id], by_id[o_id]
+        assert names[m["relationship"]] == set_relation(x, y) != "not_related", (s_id, o_id)
+        assert sorted(p["value"] for p in m["props"] if p["name"] == "via-atom") == sorted(x & y)
+    got = {(m["sources"][0]["id-ref"], m["targets"][0]["id-ref"]) for m in maps}
+    sources = {control_id(r) for r in atoms if r.key == src and atoms[r]}
+    targets = {control_id(r) for r in atoms if r.key == dst and atoms[r]}
+    assert got == {(s, o) for s in sources for o in targets if by_id[s] & by_id[o]}
+
+
 def test_assessment_results_cite_provisions_and_evidence(org_store):
     from clausegraph.engine.coverage import framework_coverage
     from clausegraph.engine.validate import validate
@@ -282,6 +316,10 @@ def test_cli_exports_write_valid_documents(capsys, tmp_path):
     target = tmp_path / "map.json"
     code, _, err = _cli(capsys, "export", "oscal-mapping", "--from", "nist-ai-rmf", "--to", "iso42001", "-o", str(target))
     assert code == 0 and f"wrote {target}" in err and schema_errors(json.loads(target.read_text())) == []
+    code, out, _ = _cli(capsys, "export", "oscal-mapping", "--from", "euaiact", "--to", "iso42001", "--via-hub")
+    doc = json.loads(out)
+    assert code == 0 and schema_errors(doc) == [] and _props(doc["mapping-collection"]["metadata"])["via-hub"] == "true"
+    assert any(p["name"] == "via-atom" for m in doc["mapping-collection"]["mappings"][0]["maps"] for p in m["props"])
     code, out, _ = _cli(capsys, "export", "oscal-assessment-results", "--register", str(ROOT / "examples" / "acme"),
                         "--as-of", "2026-12-04")
     doc = json.loads(out)
@@ -291,6 +329,9 @@ def test_cli_exports_write_valid_documents(capsys, tmp_path):
 def test_cli_user_mistakes_exit_2(capsys, tmp_path):
     assert _cli(capsys, "export", "oscal-catalog", "--framework", "iso4200")[0] == 2
     assert _cli(capsys, "export", "oscal-mapping", "--from", "iso42001", "--to", "iso42001")[0] == 2
+    code, _, err = _cli(capsys, "export", "oscal-mapping", "--from", "euaiact", "--to", "iso42001", "--via-hub",
+                        "--inferred")
+    assert code == 2 and "hub" in err
     code, _, err = _cli(capsys, "export", "oscal-assessment-results")   # no register
     assert code == 2 and "register" in err
     code, _, err = _cli(capsys, "framework", "add", "--oscal", str(THIRD_PARTY), "--key", "x-base")
@@ -354,6 +395,11 @@ def test_rest_downloads(tmp_path):
         assert schema_errors(r.json()) == []
         r = client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf"})
         assert r.status_code == 200 and schema_errors(r.json()) == [] and "content-disposition" not in r.headers
+        r = client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf", "via_hub": "true"})
+        assert r.status_code == 200 and schema_errors(r.json()) == []
+        assert _props(r.json()["mapping-collection"]["metadata"])["via-hub"] == "true"
+        assert client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf", "via_hub": "true",
+                                                        "inferred": "true"}).status_code == 400
         r = client.get("/api/oscal/assessment-results", params={"as_of": "2026-12-04"})
         assert r.status_code == 200 and schema_errors(r.json()) == []
         assert client.get("/api/oscal/catalog/iso4200").status_code == 404
