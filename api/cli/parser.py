@@ -14,10 +14,13 @@ FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
 
 def _date(text: str) -> dt.date:
+    from ...engine.errors import UserInputError
+    from ...engine.facade import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return parse_date(text)
+    except UserInputError:   # argparse names the option itself
+        raise argparse.ArgumentTypeError(f"expected a date written YYYY-MM-DD, not {text!r}") from None
 
 
 # ---------------------------------------------------------------- shared option groups
