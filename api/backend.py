@@ -15,7 +15,7 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..engine.errors import (ClausegraphError, ForbiddenError, InvalidQueryError, NotAcceptableError,
                              NotFoundError, QueryTimeoutError, StoreError, UserInputError)
@@ -66,8 +66,10 @@ class Backend(ABC):
     store: Store
 
     @abstractmethod
-    def query(self, job: dict, timeout: float) -> tuple[str, bytes, bool]:
-        """Run one protocol query job within ``timeout``: (media type, body, truncated)."""
+    def query(self, job: dict, timeout: float, *, cancelled: Callable[[], bool] | None = None
+              ) -> tuple[str, bytes, bool]:
+        """Run one protocol query job within ``timeout``: (media type, body, truncated). ``cancelled()`` says
+        the client has gone: the query may then be stopped."""
 
     @abstractmethod
     def update(self, text: str, *, base_iri: str | None, using: list[str], using_named: list[str],
@@ -119,14 +121,18 @@ class EmbeddedBackend(Backend):
         self.ox = store.oxigraph
         self.write_lock = threading.Lock()
         self.pool = QueryPool(self.ox, snapshot_root_for(store.path if self._tmp is None else None),
-                              size=settings.workers)
+                              size=settings.workers, long_slots=settings.long_queries,
+                              short_seconds=settings.short_query_seconds)
         self.pool.refresh()
 
-    def query(self, job: dict, timeout: float) -> tuple[str, bytes, bool]:
-        from .worker import PoolBusy, PoolTimeout, WorkerDied
+    def query(self, job: dict, timeout: float, *, cancelled: Callable[[], bool] | None = None
+              ) -> tuple[str, bytes, bool]:
+        from .worker import Cancelled, PoolBusy, PoolTimeout, WorkerDied
 
         try:
-            reply = self.pool.run(job, timeout)
+            reply = self.pool.run(job, timeout, cancelled)
+        except Cancelled as exc:
+            raise QueryTimeoutError(f"{exc}; the query was stopped") from exc
         except PoolTimeout as exc:
             raise QueryTimeoutError(f"{exc}; simplify it or add a LIMIT") from exc
         except PoolBusy as exc:
@@ -267,7 +273,8 @@ class RemoteBackend(Backend):
                 raise QueryTimeoutError(f"the remote store did not answer within {timeout:g} s") from exc
             raise StoreError(f"cannot reach {url}: {exc}") from exc
 
-    def query(self, job: dict, timeout: float) -> tuple[str, bytes, bool]:
+    def query(self, job: dict, timeout: float, *, cancelled: Callable[[], bool] | None = None
+              ) -> tuple[str, bytes, bool]:
         params = [("query", job["query"])]
         dg, ng = job.get("default_graphs") or [], job.get("named_graphs") or []
         if not dg and not ng:

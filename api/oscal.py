@@ -43,12 +43,14 @@ def catalog_route(key: str = Path(..., description="framework key, e.g. iso42001
 @router.get("/mapping", responses={**OK, **ERRORS}, response_class=Response,
             summary="A crosswalk as an OSCAL mapping collection",
             description="Mappings from `from` to `to` with OSCAL's set-theory relationships; `inferred` adds the "
-                        "soundly chained ones.")
+                        "soundly chained ones; `via_hub` gives the relations computed from the requirement hub "
+                        "instead (not together with `inferred`).")
 def mapping_route(from_: str = Query(..., alias="from", description="source framework key"),
                   to: str = Query(..., description="target framework key"),
                   inferred: bool = Query(False, description="include mappings derived by chaining"),
+                  via_hub: bool = Query(False, description="relations computed from the requirement hub"),
                   download: bool = Download(), cg: Clausegraph = Depends(get_facade)) -> Response:
-    doc = cg.oscal_mapping(from_key=from_, to_key=to, inferred=inferred)
+    doc = cg.oscal_mapping(from_key=from_, to_key=to, inferred=inferred, via_hub=via_hub)
     return _document(doc, f"clausegraph-{from_}--{to}-mapping.json", download)
 
 

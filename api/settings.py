@@ -28,3 +28,8 @@ class Settings:
     register_path: str | None = None
     #: number of query worker processes (each one holds a read-only view of the store)
     workers: int = field(default_factory=_default_workers)
+    #: queries that may run longer than ``short_query_seconds`` at the same time (``0`` = ``workers``); more
+    #: wait for a slot, while ``workers`` processes always stay free for short queries
+    long_queries: int = 0
+    #: a query still running after this many seconds is long (moves to the long lane)
+    short_query_seconds: float = 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import urllib.parse
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -119,13 +119,25 @@ def _state(request: Request) -> tuple[Backend, Settings]:
     return request.app.state.backend, request.app.state.settings
 
 
+def _hung_up(request: Request) -> Callable[[], bool]:
+    """``() -> True`` once the client has disconnected (asked from the handler's worker thread)."""
+    import anyio.from_thread
+
+    def check() -> bool:
+        try:
+            return anyio.from_thread.run(request.is_disconnected)
+        except RuntimeError:   # not inside a server's thread pool (e.g. a direct call)
+            return False
+    return check
+
+
 def _run_query(request: Request, query: str, params: list[tuple[str, str]]) -> Response:
     backend, settings = _state(request)
     job = {"query": query, "accept": request.headers.get("accept"), "base_iri": endpoint_iri(request),
            "default_graphs": iri_list(getall(params, "default-graph-uri"), "default-graph-uri"),
            "named_graphs": iri_list(getall(params, "named-graph-uri"), "named-graph-uri"),
            "max_rows": settings.max_rows}
-    mt, body, truncated = backend.query(job, settings.query_timeout)
+    mt, body, truncated = backend.query(job, settings.query_timeout, cancelled=_hung_up(request))
     headers = {TRUNCATED_HEADER: "true"} if truncated else {}
     headers["Vary"] = "Accept"
     return Response(body, media_type=mt, headers=headers)

@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import formats
 
@@ -127,6 +127,14 @@ class WorkerDied(Exception):
     pass
 
 
+class Cancelled(Exception):
+    pass
+
+
+#: seconds between checks that the client is still connected
+CANCEL_POLL = 0.1
+
+
 @dataclass
 class _Worker:
     proc: Any                     # multiprocessing Process
@@ -147,6 +155,10 @@ class QueryPool:
     primary: Any                  # pyoxigraph.Store, read-write, on disk
     snapshot_root: Path
     size: int = 2
+    #: queries that may run past ``short_seconds`` at once (the long lane; 0 = ``size``)
+    long_slots: int = 0
+    #: a query still running after this many seconds is long
+    short_seconds: float = 0.5
     _idle: "queue.Queue[_Worker]" = field(default_factory=queue.Queue, init=False)
     _all: list = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -158,6 +170,7 @@ class QueryPool:
 
     def __post_init__(self) -> None:
         self.snapshot_root.mkdir(parents=True, exist_ok=True)
+        self._long = threading.BoundedSemaphore(self.long_slots or self.size)
 
     # ---- snapshots
     def refresh(self) -> str:
@@ -211,35 +224,82 @@ class QueryPool:
             if w in self._all:
                 self._all.remove(w)
 
-    def run(self, job: dict, timeout: float) -> tuple:
-        """Run a job on an idle worker; kill it past ``timeout`` seconds (raises :class:`PoolTimeout`)."""
+    def _put_back(self, w: _Worker) -> None:
+        """An idle worker back in the pool (retired when the pool already has ``size`` idle workers)."""
+        if self._closed or self._idle.qsize() >= self.size:
+            self._retire(w)
+        else:
+            self._idle.put(w)
+
+    def _replenish(self) -> None:
+        """A fresh idle worker, spawned in the background (keeps the short lane at ``size`` workers)."""
+        if not self._closed:
+            threading.Thread(target=lambda: self._put_back(self._spawn()), daemon=True).start()
+
+    def run(self, job: dict, timeout: float, cancelled: Callable[[], bool] | None = None) -> tuple:
+        """Run a job within ``timeout`` seconds (raises :class:`PoolTimeout` / :class:`PoolBusy`).
+
+        Lanes: every job starts on an idle worker. One still running after ``short_seconds`` becomes *long*: it
+        takes one of ``long_slots`` and a replacement worker is spawned, so ``size`` workers stay free for short
+        queries however many long ones run. With every long slot taken, the job's worker is killed (and
+        replaced) and the job waits for a slot, then reruns; its deadline never moves. ``cancelled()`` (the
+        client hung up) stops the job and its worker at once (raises :class:`Cancelled`)."""
         self.start()
         deadline = time.monotonic() + timeout
-        try:
-            w = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy(f"every query worker stayed busy for {timeout:g} s") from None
+        long = False
+        while True:
+            if long and not self._long.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise PoolBusy(f"every long-query slot stayed busy for {timeout:g} s")
+            try:
+                w = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                if long:
+                    self._long.release()
+                raise PoolBusy(f"every query worker stayed busy for {timeout:g} s") from None
+            if long:
+                self._replenish()
+            outcome = self._wait(w, job, deadline, long, cancelled, limit=timeout)
+            if outcome != "demoted":
+                return outcome
+            long = True
+
+    def _wait(self, w: _Worker, job: dict, deadline: float, long: bool,
+              cancelled: Callable[[], bool] | None, *, limit: float) -> Any:
+        """Send ``job`` to ``w`` and wait: the reply, or ``"demoted"`` (killed to wait for a long slot)."""
+        short_end = time.monotonic() + self.short_seconds
+        done = False
         try:
             with self._lock:
                 job = {**job, "snapshot": self._snapshot}
             w.snapshot = job["snapshot"]
             w.conn.send(job)
-            remaining = max(0.0, deadline - time.monotonic())
-            if not w.conn.poll(remaining):
-                self._retire(w)
-                w = None
-                raise PoolTimeout(f"the query ran past the {timeout:g} s limit and was stopped")
-            return w.conn.recv()
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    raise PoolTimeout(f"the query ran past the {limit:g} s limit and was stopped")
+                if w.conn.poll(min(deadline - now, CANCEL_POLL)):
+                    reply = w.conn.recv()
+                    done = True
+                    return reply
+                if cancelled is not None and cancelled():
+                    raise Cancelled("the client hung up")
+                if not long and time.monotonic() >= short_end:
+                    if self._long.acquire(blocking=False):
+                        long = True
+                        self._replenish()
+                    else:
+                        return "demoted"
         except (EOFError, OSError, BrokenPipeError) as exc:
-            if w is not None:
-                self._retire(w)
-                w = None
             raise WorkerDied(f"the query worker failed: {exc or type(exc).__name__}") from exc
         finally:
-            if w is not None:
-                self._idle.put(w)
-            elif not self._closed:
-                self._idle.put(self._spawn())
+            if long:
+                self._long.release()
+            if done:
+                self._put_back(w)
+            else:   # still busy (timeout, hang-up, demotion) or dead: stop it, keep the short lane full
+                self._retire(w)
+                if not long:
+                    self._replenish()
             with self._lock:
                 self._collect()
 

@@ -21,6 +21,7 @@ from clausegraph.engine.crosswalk import crosswalk
 from clausegraph.engine.errors import UserInputError
 from clausegraph.engine.oscal import (OSCAL_VERSION, add_framework, export_assessment_results, export_catalog,
                                       export_mapping, read_catalog)
+from clausegraph.engine.oscal.importer import read_catalog_file
 from clausegraph.engine.oscal.common import control_id
 from clausegraph.engine.refs import FRAMEWORK_KEYS, framework_iri, iri_to_ref, parse_ref
 from clausegraph.engine.store import open_store
@@ -123,6 +124,40 @@ def test_mapping_export_matches_the_crosswalk(org_store, a, b):
         unmapped = {control_id(m.subject) for m in rows if m.object is None}
         gap = doc["mapping-collection"]["mappings"][0].get("source-gap-summary")
         assert (set(gap["unmapped-controls"][0]["with-ids"]) if gap else set()) == unmapped
+
+
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_mapping_export_via_hub_is_the_set_relation_of_the_atoms(org_store, a, b):
+    """Oracle: each map's relationship is recomputed here from the two provisions' atom sets (plain set
+    comparison), and its via-atom props are exactly the shared atoms."""
+    from clausegraph.engine.hub import hub_crosswalk, hub_index
+
+    atoms = hub_index(org_store).atoms_by_ref()
+    by_id = {control_id(r): ids for r, ids in atoms.items()}
+
+    def set_relation(x: frozenset, y: frozenset) -> str:
+        return ("equal" if x == y else "subset_of" if x < y else "superset_of" if x > y
+                else "intersects_with" if x & y else "not_related")
+
+    names = {"equal-to": "equal", "subset-of": "subset_of", "superset-of": "superset_of",
+             "intersects-with": "intersects_with"}
+    src, dst = a, b
+    doc = export_mapping(hub_crosswalk(org_store, src, dst), from_key=src, to_key=dst, via_hub=True)
+    assert schema_errors(doc) == []
+    trestle_read(doc)
+    collection = doc["mapping-collection"]
+    assert _props(collection["metadata"])["via-hub"] == "true"
+    maps = collection["mappings"][0]["maps"]
+    assert maps, f"the hub relates no {src} provision to {dst}"
+    for m in maps:
+        s_id, o_id = m["sources"][0]["id-ref"], m["targets"][0]["id-ref"]
+        x, y = by_id[s_id], by_id[o_id]
+        assert names[m["relationship"]] == set_relation(x, y) != "not_related", (s_id, o_id)
+        assert sorted(p["value"] for p in m["props"] if p["name"] == "via-atom") == sorted(x & y)
+    got = {(m["sources"][0]["id-ref"], m["targets"][0]["id-ref"]) for m in maps}
+    sources = {control_id(r) for r in atoms if r.key == src and atoms[r]}
+    targets = {control_id(r) for r in atoms if r.key == dst and atoms[r]}
+    assert got == {(s, o) for s in sources for o in targets if by_id[s] & by_id[o]}
 
 
 def test_assessment_results_cite_provisions_and_evidence(org_store):
@@ -266,6 +301,38 @@ def test_keys_that_cannot_name_an_added_framework(key):
         read_catalog(json.loads(THIRD_PARTY.read_text()), key=key)
 
 
+def test_catalog_nested_too_deeply_is_refused_not_a_crash(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"catalog": ' * 5000 + "{}" + "}" * 5000)   # valid JSON, deeper than any parser recursion
+    with pytest.raises(UserInputError) as err:
+        read_catalog_file(deep, key="deep-one")
+    assert "nested" in err.value.message
+    doc = json.loads(THIRD_PARTY.read_text())
+    group = doc["catalog"]["groups"][0]
+    for i in range(420):                          # about as deep as the JSON parser allows: groups in groups
+        group["groups"] = [{"id": f"g{i}", "title": f"G{i}"}]
+        group = group["groups"][0]
+    deep.write_text(json.dumps(doc))
+    try:
+        read_catalog_file(deep, key="deep-two")
+    except UserInputError as exc:
+        assert "nested" in exc.message or exc.problems
+
+
+def test_catalog_with_a_key_given_twice_is_refused_at_its_json_path(tmp_path):
+    text = THIRD_PARTY.read_text()
+    doc = json.loads(text)
+    first = doc["catalog"]["groups"][0]["controls"][1]
+    dup = tmp_path / "dup.json"
+    dup.write_text(text.replace(f'"title": {json.dumps(first["title"])}',
+                                f'"title": {json.dumps(first["title"])}, "title": "Another title"', 1))
+    assert json.loads(dup.read_text())["catalog"]["groups"][0]["controls"][1]["title"] == "Another title"
+    with pytest.raises(UserInputError) as err:
+        read_catalog_file(dup, key="dup-one")
+    assert [(p.path, "'title'" in p.message) for p in err.value.problems] == [("$.catalog.groups[0].controls[1]",
+                                                                                True)]
+
+
 # ---------------------------------------------------------------- the doors: CLI and REST
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -282,6 +349,10 @@ def test_cli_exports_write_valid_documents(capsys, tmp_path):
     target = tmp_path / "map.json"
     code, _, err = _cli(capsys, "export", "oscal-mapping", "--from", "nist-ai-rmf", "--to", "iso42001", "-o", str(target))
     assert code == 0 and f"wrote {target}" in err and schema_errors(json.loads(target.read_text())) == []
+    code, out, _ = _cli(capsys, "export", "oscal-mapping", "--from", "euaiact", "--to", "iso42001", "--via-hub")
+    doc = json.loads(out)
+    assert code == 0 and schema_errors(doc) == [] and _props(doc["mapping-collection"]["metadata"])["via-hub"] == "true"
+    assert any(p["name"] == "via-atom" for m in doc["mapping-collection"]["mappings"][0]["maps"] for p in m["props"])
     code, out, _ = _cli(capsys, "export", "oscal-assessment-results", "--register", str(ROOT / "examples" / "acme"),
                         "--as-of", "2026-12-04")
     doc = json.loads(out)
@@ -291,6 +362,9 @@ def test_cli_exports_write_valid_documents(capsys, tmp_path):
 def test_cli_user_mistakes_exit_2(capsys, tmp_path):
     assert _cli(capsys, "export", "oscal-catalog", "--framework", "iso4200")[0] == 2
     assert _cli(capsys, "export", "oscal-mapping", "--from", "iso42001", "--to", "iso42001")[0] == 2
+    code, _, err = _cli(capsys, "export", "oscal-mapping", "--from", "euaiact", "--to", "iso42001", "--via-hub",
+                        "--inferred")
+    assert code == 2 and "hub" in err
     code, _, err = _cli(capsys, "export", "oscal-assessment-results")   # no register
     assert code == 2 and "register" in err
     code, _, err = _cli(capsys, "framework", "add", "--oscal", str(THIRD_PARTY), "--key", "x-base")
@@ -354,6 +428,11 @@ def test_rest_downloads(tmp_path):
         assert schema_errors(r.json()) == []
         r = client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf"})
         assert r.status_code == 200 and schema_errors(r.json()) == [] and "content-disposition" not in r.headers
+        r = client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf", "via_hub": "true"})
+        assert r.status_code == 200 and schema_errors(r.json()) == []
+        assert _props(r.json()["mapping-collection"]["metadata"])["via-hub"] == "true"
+        assert client.get("/api/oscal/mapping", params={"from": "euaiact", "to": "nist-ai-rmf", "via_hub": "true",
+                                                        "inferred": "true"}).status_code == 400
         r = client.get("/api/oscal/assessment-results", params={"as_of": "2026-12-04"})
         assert r.status_code == 200 and schema_errors(r.json()) == []
         assert client.get("/api/oscal/catalog/iso4200").status_code == 404

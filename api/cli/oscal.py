@@ -33,7 +33,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         groups = _count(doc["catalog"], "groups")
         what = f"OSCAL catalog of {args.framework}: {_count(doc['catalog'], 'controls') + groups} items"
     elif args.export_kind == "oscal-mapping":
-        doc = cg.oscal_mapping(from_key=args.from_key, to_key=args.to_key, inferred=args.inferred)
+        doc = cg.oscal_mapping(from_key=args.from_key, to_key=args.to_key, inferred=args.inferred,
+                               via_hub=args.via_hub)
         maps = sum(len(m["maps"]) for m in doc["mapping-collection"]["mappings"])
         what = f"OSCAL mapping collection {args.from_key} -> {args.to_key}: {maps} maps"
     else:

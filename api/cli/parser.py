@@ -14,10 +14,13 @@ FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
 
 def _date(text: str) -> dt.date:
+    from ...engine.errors import UserInputError
+    from ...engine.facade import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return parse_date(text)
+    except UserInputError:   # argparse names the option itself
+        raise argparse.ArgumentTypeError(f"expected a date written YYYY-MM-DD, not {text!r}") from None
 
 
 # ---------------------------------------------------------------- shared option groups
@@ -77,7 +80,11 @@ def make_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = add("build", graph.cmd_build, "load ontology, catalogues and crosswalks (and a register) into a store")
-    sp.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml)")
+    reg = sp.add_mutually_exclusive_group()
+    reg.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml); replaces "
+                     "the store's register")
+    reg.add_argument("--drop-register", action="store_true", help="remove the register already in the store "
+                     "(without this, a rebuild keeps it)")
     _store_options(sp)
     _format_option(sp, ("table", "json"))
 
@@ -210,6 +217,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="from_key", required=True, metavar="KEY", help="source framework key")
     sp.add_argument("--to", dest="to_key", required=True, metavar="KEY", help="target framework key")
     sp.add_argument("--inferred", action="store_true", help="include mappings derived by sound chaining")
+    sp.add_argument("--via-hub", action="store_true",
+                    help="the relations computed from the requirement hub instead of the curated rows")
     sp = esub.add_parser("oscal-assessment-results", help="coverage and validation findings as OSCAL assessment results")
     sp.add_argument("--register", metavar="PATH", help="a folder of CSV files, .xlsx or .yaml")
     sp.add_argument("--via-mappings", action="store_true", help="count coverage through crosswalks too")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Iterator
 
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, parse_ref
+from .links import check_id_references, evidence_digest, is_local, location_problem
 from .readers import Table, read_any
 from .rdf import to_ntriples
 from .schema import ART50_CASES, BOOL, MAX_CELL, SCHEMA, SINGLE_ID, Column, use_case_iri
@@ -89,26 +89,25 @@ def _load_register(path: Path, known_provisions: frozenset[str] | None) -> Regis
     ids: dict[str, set[str]] = {}
     if "systems" not in tables and not problems.problems:
         problems.add("systems is required (systems.csv, a 'systems' sheet or a 'systems' key)", str(path))
-    for name, table in tables.items():
+    elif "systems" in tables and tables["systems"].readable and not tables["systems"].rows:
+        problems.add("no systems: the file has a header but no rows, and a register describes at least one AI "
+                     "system", tables["systems"].file, 2)   # the root cause of every unknown system id: said first
+    readable = {name: table for name, table in tables.items() if table.readable}
+    for name, table in readable.items():
         checked[name] = _check_table(name, table, problems)
         if any(c.name == "id" for c in SCHEMA[name]):
             ids[name] = {r["id"] for r in checked[name] if r.get("id")}
     # cross-file references (a reference's verdict is computed once per distinct text)
     ref_memo: dict[tuple[str, str], list[str]] = {}
-    for name, table in tables.items():
-        linked = [c for c in SCHEMA[name] if (c.kind == "ids" and c.target) or c.kind in ("usecases", "refs", "annexa")]
+    for name, table in readable.items():
+        check_id_references(name, table, checked[name], tables, ids, problems)
+        linked = [c for c in SCHEMA[name] if c.kind in ("usecases", "refs", "annexa")]
         for row, cells in zip(table.rows, checked[name]):
             for col in linked:
                 value = cells.get(col.name, "")
                 if not value:
                     continue
-                if col.kind == "ids":
-                    targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
-                    for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
-                        if not any(ref_id in ids.get(t, set()) for t in targets):
-                            problems.add(f"unknown {_record_noun(targets)} id {ref_id!r}", table.file, row.number,
-                                         col.name)
-                elif col.kind == "usecases":
+                if col.kind == "usecases":
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
                         if iri and not iri.startswith(CONDITION_NS) and iri not in known:
@@ -122,19 +121,14 @@ def _load_register(path: Path, known_provisions: frozenset[str] | None) -> Regis
                         for message in ref_memo[key]:
                             problems.add(message, table.file, row.number, col.name)
     digests: dict[str, str | None] = {}
-    if "evidence" in tables:
+    if "evidence" in readable:
         for row, cells in zip(tables["evidence"].rows, checked["evidence"]):
             loc = cells.get("location", "")
-            if loc and not re.match(r"^[a-z][a-z0-9+.-]*://", loc):
-                digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
+            if loc and is_local(loc):
+                digests[cells.get("id", "")] = evidence_digest(base, loc, problems, tables["evidence"].file,
+                                                               row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
     return RegisterData(checked, to_ntriples(checked, digests), str(path), digests)
-
-
-def _record_noun(targets: list[str]) -> str:
-    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
-    nouns = [t if t == "evidence" else t[:-1] for t in targets]
-    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
 @lru_cache(maxsize=1)
@@ -165,22 +159,6 @@ def _ref_problems(text: str, col: Column, known: frozenset[str]) -> list[str]:
                                      and ref.id.count(".") >= 2):
         return [f"{ref} is not an ISO/IEC 42001 or 27001 Annex A control"]
     return []
-
-
-def _digest(base: Path, location: str, problems: ProblemCollector, file: str, row: int) -> str | None:
-    target = (base / location).resolve()
-    try:
-        target.relative_to(base.resolve())
-    except ValueError:
-        problems.add("a local evidence path must stay inside the register folder", file, row, "location")
-        return None
-    if not target.is_file():
-        return None  # reported by validation (evidence file missing), not an import error
-    h = hashlib.sha256()
-    with open(target, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_table(name: str, table: Table, problems: ProblemCollector) -> list[dict[str, str]]:
@@ -284,5 +262,5 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
     if k == "location":
         if FORMULA_RE.match(value):
             return "starts like a spreadsheet formula (=, +, -, @)"
-        return None
+        return location_problem(value)
     return None  # refs and annexa are checked against the catalogue later

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import pyoxigraph as ox
 
-from ..errors import InvalidQueryError, StoreError, UserInputError
+from ..errors import InvalidQueryError, NotFoundError, StoreError, UserInputError
 from . import swap
 from .base import AskResult, GraphResult, LazyRow, QueryResult, SelectResult, Store, Term
 
@@ -43,13 +43,32 @@ STAGING_SUFFIX = "#staging"
 SMALL_GRAPH = 4_000_000
 
 
+def prepare_store_dir(path: Path, *, create: bool) -> None:
+    """Make sure ``path`` can hold an on-disk store: create it with its parents when ``create``, otherwise
+    refuse a missing one (nothing is created). A path that cannot be a store folder is a user error (exit 2)."""
+    if path.exists() and not path.is_dir():
+        raise UserInputError(f"store path {path} is a file, not a folder: give --store a folder (new or built)")
+    if path.is_dir():
+        return
+    if not create:
+        raise NotFoundError(f"no clausegraph store at {path}; run 'clausegraph build --store {path}' first")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create the store folder {path}: {exc.strerror or exc}") from None
+
+
 class EmbeddedStore(Store):
-    """pyoxigraph store; ``path=None`` keeps everything in memory."""
+    """pyoxigraph store; ``path=None`` keeps everything in memory. A missing folder is created with its parents
+    when ``create`` (the default), otherwise refused without creating anything."""
 
     kind = "embedded"
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path else None
+        if self.path:
+            swap.complete_if_missing(self.path)   # before a missing folder is refused or created empty
+            prepare_store_dir(self.path, create=create)
         self._store = self._open()
         if self.path and swap.recover(self.path, self._release):   # a bulk replacement a crash interrupted
             self._store = self._open()
@@ -62,10 +81,12 @@ class EmbeddedStore(Store):
     def _open(self) -> ox.Store:
         if self.path is None:
             return ox.Store()
-        swap.complete_if_missing(self.path)
         try:
             return ox.Store(str(self.path))
         except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise UserInputError(f"the store at {self.path} is in use by another process (a running "
+                                     "'clausegraph serve'?): stop it or use another --store") from None
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
 
     def _release(self) -> None:
