@@ -139,6 +139,12 @@ class ForbiddenError(ClausegraphError):
     code = "forbidden"
 
 
+class ResultTooLargeError(ForbiddenError):
+    """A query result over the server's opt-in row cap (``max_rows``): refused whole, never cut."""
+
+    code = "result-too-large"
+
+
 class QueryTimeoutError(ClausegraphError):
     """A query ran past its time limit and was stopped. HTTP 503."""
 
