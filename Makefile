@@ -29,9 +29,15 @@ serve: install
 	$(BIN)/clausegraph build --store $(STORE) --register $(REGISTER)
 	$(BIN)/clausegraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-# the web end-to-end tests drive Debian's chromium (never a browser downloaded by Playwright)
+# the web end-to-end tests drive Debian's chromium (never a browser downloaded by Playwright). Where chromium is
+# already installed (on PATH, or at $$CLAUSEGRAPH_CHROMIUM) nothing happens; otherwise it is installed once with
+# apt-get, which needs root and the package index; without root, make says what to run.
 browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	@if command -v chromium >/dev/null || { [ -n "$$CLAUSEGRAPH_CHROMIUM" ] && [ -x "$$CLAUSEGRAPH_CHROMIUM" ]; }; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y --no-install-recommends chromium; \
+	else echo "make test needs Debian's chromium for the web tests, and installing it needs root: run" \
+	  "'sudo apt-get update && sudo apt-get install --no-install-recommends chromium' once," \
+	  "or set CLAUSEGRAPH_CHROMIUM to an installed chromium" >&2; exit 2; fi
 
 test: install browser
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pytest -q -p no:cacheprovider

@@ -1,5 +1,6 @@
 """The web application: the web page (api/pages.py, templates and static files under api/web/), SPARQL 1.1
-Protocol + Graph Store Protocol (api/sparql.py), JSON routes (api/rest.py), one error shape (api/errors.py), limits (api/worker.py) and settings (api/settings.py).
+Protocol + Graph Store Protocol (api/sparql.py), JSON routes (api/rest.py), one error shape (api/errors.py), HTTP semantics every resource shares (api/middleware.py),
+limits (api/worker.py) and settings (api/settings.py).
 
 ``create_app(store, settings)`` builds the app; ``serve(store, host, port, settings)`` runs it with uvicorn
 until SIGINT/SIGTERM. Handlers that block are sync (thread pool); queries run in killable worker processes.
@@ -19,6 +20,7 @@ from ..engine.facade import Clausegraph
 from .backend import make_backend
 from ..engine.store import Store
 from . import errors as api_errors
+from .middleware import Methods, SecurityHeaders
 from .settings import Settings
 
 __all__ = ["Settings", "create_app", "serve"]
@@ -77,6 +79,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.facade = facade
     api_errors.install(app)
 
+    app.add_middleware(Methods, router=app.router)   # OPTIONS, HEAD and a 405's Allow (api/middleware.py)
     app.add_middleware(AccessLog)
 
     if settings.cors_origins:
@@ -85,6 +88,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
                            allow_headers=["*"], allow_credentials=False,
                            expose_headers=["Location", "Content-Type"], max_age=600)
+
+    app.add_middleware(SecurityHeaders)   # outermost: on every response, CORS preflights included
 
     app.include_router(sparql.router)
     app.include_router(rest.router)

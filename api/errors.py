@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..engine.errors import (ClausegraphError, ForbiddenError, MethodNotAllowedError, NotFoundError,
                              PayloadTooLargeError, Problem, UnauthorizedError, UserInputError)
 
+from .middleware import SECURITY_HEADERS
+
 log = logging.getLogger("clausegraph.api")
 
 
@@ -22,7 +24,7 @@ __all__ = ["MethodNotAllowedError", "PayloadTooLargeError", "error_response", "i
 
 
 def error_response(exc: ClausegraphError, headers: dict[str, str] | None = None) -> JSONResponse:
-    hdrs = dict(headers or {})
+    hdrs = {**SECURITY_HEADERS, **(headers or {})}   # also on a 500, which is rendered outside the middleware
     if isinstance(exc, UnauthorizedError):
         hdrs.setdefault("WWW-Authenticate", 'Bearer realm="clausegraph"')
     return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=hdrs)

@@ -16,7 +16,7 @@ import json
 from typing import Any, Callable
 
 from ..engine.errors import ClausegraphError, InvalidQueryError, UserInputError
-from ..engine.facade import Clausegraph
+from ..engine.facade import Clausegraph, parse_date
 from .federation import check_services
 from .settings import Settings
 
@@ -47,12 +47,7 @@ def cited_refs(doc: Any) -> list[str]:
 
 
 def _day(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserInputError(f"as_of must be a date written YYYY-MM-DD, not {text!r}") from None
+    return None if text is None else parse_date(text, name="as_of")
 
 
 class QueryRunner:

@@ -34,7 +34,7 @@ from starlette.templating import Jinja2Templates
 
 from ..engine.errors import ClausegraphError, NotFoundError, UserInputError
 from ..engine.coverage import left_in_words
-from ..engine.facade import Clausegraph, as_of_or_today
+from ..engine.facade import Clausegraph, as_of_or_today, parse_date
 
 WEB = Path(__file__).resolve().parent / "web"
 STATIC_DIR = WEB / "static"
@@ -136,12 +136,7 @@ def facade_of(request: Request) -> Clausegraph:
 
 def parse_day(text: str | None) -> dt.date:
     """A form's date field: empty means the facade's default (today)."""
-    if not text:
-        return as_of_or_today(None)
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserInputError(f"as_of must be a date written YYYY-MM-DD, not {text!r}") from None
+    return as_of_or_today(parse_date(text, name="as_of") if text else None)
 
 
 def page(request: Request, name: str, **context: Any) -> HTMLResponse:

@@ -1,7 +1,7 @@
 """Renderers for any result: table (rich, for people), json, csv, tsv and markdown (for tools and documents).
 
 Cells written to CSV/TSV that a spreadsheet would run as a formula (starting with = + - @ or a tab/CR) are
-neutralised with a leading apostrophe.
+neutralised with a leading apostrophe; Markdown cells have raw HTML escaped (:func:`markdown_cell`).
 """
 from __future__ import annotations
 
@@ -42,10 +42,15 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str
     return buf.getvalue()
 
 
-def to_markdown(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
+def markdown_cell(value: str) -> str:
+    """A table cell's text as Markdown that shows it as text: raw HTML escaped (``&``, ``<``, ``>`` as entities,
+    which every CommonMark renderer shows literally), ``|`` escaped, one line."""
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
+
+def to_markdown(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    esc = markdown_cell
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(esc(_cell(v)) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"

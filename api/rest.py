@@ -7,8 +7,8 @@ its result; it never computes an answer. Every list is paginated the same way (`
 Routes: frameworks, provisions/{ref}, crosswalk, systems, systems/{id}/classification, coverage, gaps,
 trace, impact, validation, soa; the management system's records: incidents, incidents/{id}/impact, findings,
 decisions, readiness. Pattern to follow (see ``frameworks_route``): a sync ``def`` (FastAPI runs it in the thread pool), a
-``cg: Clausegraph = Depends(get_facade)`` parameter, ``as_of: dt.date | None`` passed on as it is (the facade
-defaults it), list results returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses
+``cg: Clausegraph = Depends(get_facade)`` parameter, ``as_of: dt.date | None = AsOf()`` passed on as it is (read by the engine's
+``parse_date``; the facade defaults it), list results returned through :func:`page`; errors are raised as ``ClausegraphError`` subclasses
 (the app renders them).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from ..engine.facade import Clausegraph
+from ..engine.facade import ISO_DATE_PATTERN, Clausegraph, parse_date
 
 router = APIRouter(prefix="/api", tags=["rest"])
 
@@ -57,8 +57,18 @@ def Offset() -> Any:  # noqa: N802
     return Query(0, ge=0, description="items to skip")
 
 
+def DateQuery(name: str, description: str) -> Any:  # noqa: N802
+    """An optional ``YYYY-MM-DD`` query parameter, read by the engine's one date parser (anything else: 400)."""
+
+    def read(text: str | None = Query(None, alias=name, description=description,
+                                      json_schema_extra={"format": "date", "pattern": ISO_DATE_PATTERN})) -> dt.date | None:
+        return None if text is None else parse_date(text, name=name)
+
+    return Depends(read)
+
+
 def AsOf() -> Any:  # noqa: N802
-    return Query(None, description="date (YYYY-MM-DD) the text in force is taken from; default today")
+    return DateQuery("as_of", "date (YYYY-MM-DD) the text in force is taken from; default today")
 
 
 def page(items: list, limit: int, offset: int) -> dict:
@@ -172,7 +182,7 @@ def trace_route(ref: str | None = Query(None), control: str | None = Query(None)
             description="Provisions per framework losing coverage if `evidence` is withdrawn, `control` fails, "
                         "or `on` a future date, and the systems affected.")
 def impact_route(evidence: str | None = Query(None), control: str | None = Query(None),
-                 on: dt.date | None = Query(None), via_mappings: bool = Query(True),
+                 on: dt.date | None = DateQuery("on", "a later date (YYYY-MM-DD) to look at"), via_mappings: bool = Query(True),
                  as_of: dt.date | None = AsOf(), cg: Clausegraph = Depends(get_facade)) -> dict:
     return dict(cg.impact(evidence=evidence, control=control, on=on, via_mappings=via_mappings, as_of=as_of))
 

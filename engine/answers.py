@@ -23,6 +23,11 @@ class FrameworkInfo(TypedDict):
     title: str
     version: Optional[str]
     counts: dict[str, int]
+    published: Optional[str]              # publication date, YYYY-MM-DD
+    in_force: bool                        # the framework exists on the as-of date (published / entered into force)
+    in_force_from: Optional[str]          # that date, YYYY-MM-DD
+    in_force_from_source: Optional[str]   # where the date comes from
+    in_force_from_status: Optional[str]   # verified, secondary-sources or unverified
 
 
 class ProvisionAnswer(TypedDict, total=False):
@@ -85,6 +90,7 @@ class Coverage(TypedDict, total=False):
     via_mappings: bool
     summary: dict[str, int]
     provisions: list[Item]
+    note: str   # present when the framework does not exist yet on the as-of date
 
 
 class HubListing(TypedDict):

@@ -27,6 +27,7 @@ Progress = Callable[[str, int, int], None]
 class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    register: str = "none"   # loaded (given), kept (already in the store), dropped, or none
 
     @property
     def triples(self) -> int:
@@ -83,10 +84,14 @@ def derive(store: Store) -> str:
 
 
 def build(store: Store, register: str | Path | None = None, progress: Progress | None = None,
-          include_mappings: bool = True) -> BuildReport:
-    """Load everything into ``store`` (replacing clausegraph's graphs there) and return what was loaded."""
+          include_mappings: bool = True, keep_register: bool = True) -> BuildReport:
+    """Load everything into ``store`` (replacing clausegraph's graphs there) and return what was loaded.
+
+    A given ``register`` replaces the store's register; without one, a register already in the store is kept
+    (``keep_register``) or dropped. ``BuildReport.register`` says which."""
     start = time.perf_counter()
     report = BuildReport()
+    had_register = REGISTER_GRAPH in store.graphs()
     sources = bundled_sources() + (mapping_sources() if include_mappings else [])
     reg_data = None
     if register is not None:
@@ -99,8 +104,13 @@ def build(store: Store, register: str | Path | None = None, progress: Progress |
         if progress:
             progress(graph.removeprefix(GRAPH_BASE), i, total)
         store.replace_graph(graph, text, fmt)
-    if reg_data is None:
+    if reg_data is not None:
+        report.register = "loaded"
+    elif had_register and keep_register:
+        report.register = "kept"
+    elif had_register:
         store.drop_graph(REGISTER_GRAPH)
+        report.register = "dropped"
     if progress:
         progress("derived", total, total)
     store.replace_graph(DERIVED_GRAPH, derive(store), "ntriples")

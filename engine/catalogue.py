@@ -176,8 +176,9 @@ class Catalogue:
         if not d:
             return False
         row = d[0]
-        if "inForceFrom" in row and row["inForceFrom"].py > as_of:
-            return False
+        for since in ("inForceFrom", "frameworkFrom"):   # the provision's own date, and its framework's
+            if since in row and row[since].py > as_of:
+                return False
         if "repealedFrom" in row and row["repealedFrom"].py <= as_of:
             return False
         for st in self._date_statements.get(iri, []):
@@ -196,16 +197,23 @@ def register_added_frameworks(store: Store) -> None:
 
 
 def frameworks(store: Store, as_of: dt.date) -> list[dict]:
-    """Each framework with the count of provisions per reference kind in force on ``as_of``."""
-    rows = store.select(q.render("framework-counts", as_of=q.date(as_of))).rows
+    """Each framework with the count of provisions per reference kind in force on ``as_of``, and whether the
+    framework itself exists then (``in_force``: published, or for a law entered into force, by ``as_of``)."""
     found: dict[str, dict] = {}
-    for row in rows:
+    for row in store.select(q.render("frameworks")).rows:
         key = row["key"].value
-        fw = found.setdefault(key, {"key": key, "title": row["title"].value,
-                                    "version": row["version"].value if "version" in row else None,
-                                    "counts": {k: 0 for k in REFERENCE_KINDS.get(key, ())}})
+        since = row["inForceFrom"].py if "inForceFrom" in row else None
+        found[key] = {"key": key, "title": row["title"].value,
+                      "version": row["version"].value if "version" in row else None,
+                      "counts": {k: 0 for k in REFERENCE_KINDS.get(key, ())},
+                      "published": _iso(row["issued"].py) if "issued" in row else None,
+                      "in_force": since is None or since <= as_of, "in_force_from": _iso(since),
+                      "in_force_from_source": row["source"].value if "source" in row else None,
+                      "in_force_from_status": row["status"].value if "status" in row else None}
+    for row in store.select(q.render("framework-counts", as_of=q.date(as_of))).rows:
+        fw = found.get(row["key"].value)
         kind = row["kind"].value
-        if kind in fw["counts"] or key not in REFERENCE_KINDS:   # added frameworks: every kind they use
+        if fw is not None and (kind in fw["counts"] or fw["key"] not in REFERENCE_KINDS):   # added: every kind
             fw["counts"][kind] = int(row["n"].value)
     return [found[k] for k in FRAMEWORK_KEYS if k in found] + [v for k, v in found.items()
                                                               if k not in FRAMEWORK_KEYS]

@@ -169,7 +169,22 @@ def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mapping
     rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(key)),
                                  as_of=q.date(as_of))).rows
     refs = {r["r"].value: _ref_text(r["r"].value) for r in rows}
-    return _doc(key, as_of, via_mappings, assess_all(store, refs, as_of, via_mappings))
+    doc = _doc(key, as_of, via_mappings, assess_all(store, refs, as_of, via_mappings))
+    note = not_yet_in_force(store, key, as_of)
+    if note:
+        doc["note"] = note
+    return doc
+
+
+def not_yet_in_force(store: Store, key: str, as_of: dt.date) -> str | None:
+    """Why nothing of framework ``key`` counts on ``as_of`` (it was not yet published or in force), or None."""
+    from .catalogue import frameworks
+
+    for f in frameworks(store, as_of):
+        if f["key"] == key and not f["in_force"]:
+            what = "published" if f["published"] == f["in_force_from"] else "in force"
+            return f"{f['title']} was not yet {what} on {as_of}: it exists from {f['in_force_from']}"
+    return None
 
 
 def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: bool = False) -> dict:

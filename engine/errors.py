@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: the longest message (and located part) a problem or error prints; longer text is cut with an ellipsis
+MAX_MESSAGE = 400
+
+
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis marks the cut), so echoed user input stays readable."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in user input (file, row/line, column, what was expected)."""
+    """One located problem in user input (file, row/line, column, what was expected); every part is capped
+    at MAX_MESSAGE characters."""
 
     message: str
     file: str | None = None
@@ -18,6 +27,12 @@ class Problem:
     column: str | None = None
     line: int | None = None
     path: str | None = None          # a JSON path (``$.catalog.groups[0].id``) for problems in JSON documents
+
+    def __post_init__(self) -> None:
+        for name in ("message", "file", "column"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clip(value))
 
     def __str__(self) -> str:
         where = []
@@ -49,6 +64,7 @@ class ClausegraphError(Exception):
     code = "internal-error"
 
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        message = clip(message)
         super().__init__(message)
         self.message = message
         self.problems: list[Problem] = list(problems or [])
@@ -132,7 +148,8 @@ class UnauthorizedError(ClausegraphError):
 
 
 class ForbiddenError(ClausegraphError):
-    """A write on a read-only endpoint. HTTP 403."""
+    """A request this server's settings refuse (a write on a read-only endpoint, SERVICE while federation is
+    off). HTTP 403."""
 
     exit_code = 2
     http_status = 403
@@ -168,8 +185,8 @@ class ProblemCollector:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, message: str, file: str | None = None, row: int | None = None,
-            column: str | None = None) -> None:
-        self.problems.append(Problem(message, file, row, column))
+            column: str | None = None, line: int | None = None) -> None:
+        self.problems.append(Problem(message, file, row, column, line))
 
     def raise_if_any(self, summary: str) -> None:
         if self.problems:

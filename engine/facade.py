@@ -4,6 +4,7 @@ Every door (the CLI, the REST routes, the web page, the MCP server) parses its i
 renders the typed answer (:mod:`clausegraph.engine.answers`). What every door needs is done here, once:
 
 * the as-of date: ``as_of=None`` means today (:func:`as_of_or_today`, the only place that defaults a date);
+  a date given as text is read by :func:`parse_date` (only ``YYYY-MM-DD``), the one parser every door uses;
 * "exactly one of" argument checks, raising :class:`~clausegraph.engine.errors.UserInputError` (exit 2, 400);
 * "is a register loaded?": questions about organisation data raise :class:`RegisterNotLoadedError` (404);
 * register import: validate everything, then replace the register graph (all or nothing);
@@ -19,6 +20,7 @@ that only default, check and delegate; splitting it would hide a question from t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -26,7 +28,7 @@ from . import cache
 from .answers import (Citation, Classification, Coverage, CoverageMatrix, FrameworkInfo, Gaps, HubListing, Impact,
                       ImportResult, IncidentImpact, OpenFindings, OscalDocument, Plan, ProvisionAnswer, Readiness,
                       StatementOfApplicability, System, SystemClassification, Trace)
-from .errors import ClausegraphError, NotFoundError, UserInputError
+from .errors import ClausegraphError, NotFoundError, Problem, UserInputError
 from .store import QueryResult, Store
 
 T = TypeVar("T")
@@ -37,6 +39,22 @@ SOA_FRAMEWORKS_WITH_27001 = ("iso42001", "iso27001")
 def as_of_or_today(as_of: dt.date | None) -> dt.date:
     """The date a question is answered for: ``as_of``, or today when not given."""
     return as_of if as_of is not None else dt.date.today()
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE_PATTERN = f"^{ISO_DATE.pattern}$"
+
+
+def parse_date(text: str, *, name: str = "as_of") -> dt.date:
+    """``text`` as a calendar date written ``YYYY-MM-DD`` and nothing else (no timestamp, no ISO 8601 basic or
+    week form, no spaces); a :class:`UserInputError` naming the parameter ``name`` otherwise."""
+    if ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    message = f"{name} must be a date written YYYY-MM-DD, not {text!r}"
+    raise UserInputError(message, [Problem(message, column=name)])
 
 
 def exactly_one(**choices: object) -> str:
@@ -69,17 +87,23 @@ class Clausegraph:
     def open(cls, *, store_dir: str | Path | None = None, endpoint: str | None = None,
              update_endpoint: str | None = None, store_endpoint: str | None = None, user: str | None = None,
              password: str | None = None, token: str | None = None, timeout: float = 30.0,
-             register: str | Path | None = None, build: str = "required") -> "Clausegraph":
+             register: str | Path | None = None, build: str = "required",
+             create_store: bool = False) -> "Clausegraph":
         """Open the chosen store: remote (``endpoint``), on disk (``store_dir``) or the bundled graph in memory.
 
         ``build`` says what to do about the graph: ``"required"`` builds the in-memory graph (with
         ``register``) and refuses a persistent or remote store holding none (a given ``register`` is then
         imported); ``"if-missing"`` also builds an on-disk store that holds none; ``"no"`` leaves the store as
         it is (the caller builds or imports).
+
+        An on-disk store folder is created (with its parents) only when it is going to be built: with
+        ``build="if-missing"`` or ``create_store=True``; otherwise a missing folder is refused and nothing is
+        created.
         """
         from .store import open_store
 
-        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout))
+        cg = cls(open_store(store_dir, endpoint, update_endpoint, store_endpoint, user, password, token, timeout,
+                            create=create_store or build == "if-missing"))
         if store_dir is not None or endpoint is not None:
             from .catalogue import register_added_frameworks
 
@@ -137,11 +161,13 @@ class Clausegraph:
 
     # ------------------------------------------------------------------ writing
     def build(self, *, register: str | Path | None = None, include_mappings: bool = True,
-              progress: Callable[[str, int, int], None] | None = None):
-        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``."""
+              keep_register: bool = True, progress: Callable[[str, int, int], None] | None = None):
+        """Load ontology, catalogues, crosswalks (and a register) into the store; a ``BuildReport``. Without
+        ``register``, a register already in the store is kept unless ``keep_register=False``."""
         from .build import build
 
-        return build(self.store, register=register, progress=progress, include_mappings=include_mappings)
+        return build(self.store, register=register, progress=progress, include_mappings=include_mappings,
+                     keep_register=keep_register)
 
     def import_register(self, *, path: str | Path) -> ImportResult:
         """Validate the register at ``path`` completely, then replace the store's register graph with it."""

@@ -34,7 +34,7 @@ def _importance(as_of: dt.date, rels: dict, iri: str, status: str, obligation: d
     strong = {r.other for r in rels.get(iri, []) if r.strength >= 5}
     if strong:
         score += len(strong) * 0.5
-        reasons.append(f"serves {len(strong)} mapped provisions")
+        reasons.append(f"also serves {len(strong)} mapped provision{'s' if len(strong) != 1 else ''} (strength >= 5)")
     return round(score, 2), ", ".join(reasons)
 
 

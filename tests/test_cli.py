@@ -46,7 +46,9 @@ def test_frameworks_json_contract():
     fw = {f["key"]: f for f in doc["frameworks"]}
     assert list(fw) == ["iso42001", "iso27001", "euaiact", "nist-ai-rmf"]
     assert fw["iso42001"]["counts"] == {"clause": 43, "objective": 11, "control": 38}
-    assert set(fw["euaiact"]) == {"key", "title", "version", "counts"}
+    assert set(fw["euaiact"]) == {"key", "title", "version", "counts", "published", "in_force", "in_force_from",
+                                  "in_force_from_source", "in_force_from_status"}
+    assert fw["euaiact"]["in_force"] and fw["euaiact"]["in_force_from"] == "2024-08-01"
 
 
 def test_show_json_contract():

@@ -40,13 +40,28 @@ def test_framework_counts(store):
 def test_provisions_in_force(store):
     got = {r["p"] for r in run(store, "provisions-in-force", as_of=q.date(dt.date(2026, 1, 1)))}
     assert got == {I + "A.6", I + "A.6.2.8", E + "art-12", E + "art-12-1"}
+    before_iso = {r["p"] for r in run(store, "provisions-in-force", as_of=q.date(dt.date(2023, 12, 17)))}
+    assert not before_iso & {I + "A.6", I + "A.6.2.8"}   # the framework was not yet published
+
+
+def test_frameworks(store):
+    rows = {r["key"]: r for r in run(store, "frameworks")}
+    day = dt.date(2023, 12, 18)
+    assert rows["iso42001"] == {"key": "iso42001", "title": "ISO 42001", "version": "2023", "issued": day,
+                                "inForceFrom": day, "source": "https://www.iso.org/standard/81230.html",
+                                "status": "secondary-sources"}
+    assert rows["euaiact"] == {"key": "euaiact", "title": "AI Act"}
+    counts = run(store, "framework-counts", as_of=q.date(dt.date(2023, 12, 17)))
+    assert "iso42001" not in {r["key"] for r in counts}   # nothing of ISO 42001 before its publication
+    assert "iso42001" in {r["key"] for r in run(store, "framework-counts", as_of=q.date(day))}
 
 
 def test_provision_index_and_detail(store):
     rows = {r["p"]: r for r in run(store, "provision-index")}
     assert len(rows) == 5 and rows[I + "A.6.2.8"]["parent"] == I + "A.6" and rows[I + "A.6.2.8"]["key"] == "iso42001"
     d = run(store, "provision-detail", p=q.iri(I + "A.6.2.8"))
-    assert d == [{"title": "Event logs", "summary": "Keep logs.", "kind": "control", "obligation": False}]
+    assert d == [{"title": "Event logs", "summary": "Keep logs.", "kind": "control", "obligation": False,
+                  "frameworkFrom": dt.date(2023, 12, 18)}]
 
 
 def test_assessable_provisions(store):
@@ -273,9 +288,10 @@ def test_classification_facts_of_the_act(store):
 
 def test_every_query_has_a_title_and_a_test():
     names = set(q.all_queries())
-    tested = {"amendment-ids-in-force", "permissions-in-force", "scope-limits", "conferred-roles", "date-yields",
-              "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
-              "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force", "provision-changes", "assessable-obligations",
+    tested = {"frameworks", "amendment-ids-in-force", "permissions-in-force", "scope-limits", "conferred-roles",
+              "date-yields", "ai-systems", "serious-incidents", "records", "kept-records", "applicability-decisions",
+              "valid-policies", "valid-assessments", "annex-i-sections", "amendments-in-force",
+              "provision-changes", "assessable-obligations",
               "derive-assessable", "provisions", "graph-sizes", "named-graphs", "triple-count", "all-triples",
               "provision-sources", "framework-counts", "provisions-in-force", "provision-index", "provision-detail",
               "assessable-provisions", "obligation-rules", "application-dates", "mappings", "mapping-relations",

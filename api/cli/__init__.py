@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Sequence
 
-from ...engine.errors import ClausegraphError
+from ...engine.errors import ClausegraphError, clip
 from .parser import make_parser
 
 __all__ = ["main", "make_parser"]
@@ -41,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: exit 3 without a traceback unless --debug
         if args.debug or os.environ.get("CLAUSEGRAPH_DEBUG"):
             raise
-        print(f"clausegraph: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+        what = clip(f"{type(exc).__name__}: {exc}")
+        print(f"clausegraph: internal error: {what} (rerun with --debug for details)",
               file=sys.stderr)
         return 3
 

@@ -17,7 +17,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from ..render import emit
 
-    cg = open_facade(args, build="no")
+    cg = open_facade(args, build="no", create_store=True)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   console=console, transient=True, disable=args.format == "json" or not console.is_terminal) as bar:
@@ -26,14 +26,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         def progress(name: str, i: int, total: int) -> None:
             bar.update(task, description=f"loading {name}", completed=i, total=total)
 
-        report = cg.build(register=args.register, progress=progress)
+        report = cg.build(register=args.register, keep_register=not args.drop_register, progress=progress)
     cg.close()
     rows = sorted(report.graphs.items())
     doc = {"store": cg.store.description, "graphs": dict(rows), "triples": report.triples,
-           "seconds": round(report.seconds, 3)}
+           "seconds": round(report.seconds, 3), "register": report.register}
     if args.format == "table":
         emit("table", ["graph", "triples"], rows + [("total", report.triples)],
              title=f"built {cg.store.description} in {report.seconds:.2f} s")
+        print({"loaded": f"register loaded from {args.register}",
+               "kept": "register kept: the store's register was left as it was (--drop-register removes it)",
+               "dropped": "register dropped (--drop-register)",
+               "none": "no register: give --register PATH to load one"}[report.register])
     else:
         emit(args.format, ["graph", "triples"], rows, doc)
     return 0
@@ -84,8 +88,13 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
     as_of = as_of_or_today(args.as_of)
     fws = open_facade(args).frameworks(as_of=as_of)
-    rows = [[f["key"], f["title"], f["version"], ", ".join(f"{k} {v}" for k, v in f["counts"].items())]
-            for f in fws]
+    def in_force(f: dict) -> str:
+        if f["in_force"]:
+            return ", ".join(f"{k} {v}" for k, v in f["counts"].items())
+        return (f"none: not yet {'published' if f['published'] == f['in_force_from'] else 'in force'} "
+                f"(from {f['in_force_from']})")
+
+    rows = [[f["key"], f["title"], f["version"], in_force(f)] for f in fws]
     emit(args.format, ["key", "title", "version", "provisions in force"], rows, {"as_of": as_of.isoformat(),
          "frameworks": fws}, title=f"frameworks in force on {as_of}")
     return 0

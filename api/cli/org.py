@@ -36,6 +36,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
+        print(f"wrote {args.output}: " + ("conforms" if report.conforms else "does not conform"), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0 if report.conforms else 1
@@ -59,6 +60,7 @@ def cmd_soa(args: argparse.Namespace) -> int:
     finally:
         if out:
             out.close()
+            print(f"wrote {args.output}: {len(doc['controls'])} controls", file=sys.stderr)
     return 0
 
 
@@ -78,6 +80,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
          title=f"{doc.get('system') or doc['framework']} on {doc['as_of']}"
                f"{' via mappings' if doc['via_mappings'] else ''}: {sm['covered']} covered, {sm['partial']} "
                f"partial, {sm['uncovered']} uncovered of {sm['provisions']}")
+    if doc.get("note") and args.format in ("table", "markdown"):
+        print(doc["note"])
     return 0
 
 
@@ -137,11 +141,29 @@ def cmd_impact(args: argparse.Namespace) -> int:
         return cmd_incident_impact(args)
     doc = open_facade(args).impact(evidence=args.evidence, control=args.control, on=args.on,
                                    via_mappings=not args.direct_only, as_of=args.as_of)
+    if args.format == "json":
+        emit("json", [], [], doc)
+        return 0
+    what = " and ".join(x for x in (f"evidence {args.evidence} is withdrawn" if args.evidence else "",
+                                    f"control {args.control} fails" if args.control else "",
+                                    f"time moves on to {doc['on']}" if args.on else "") if x)
     rows = [[f["framework"], c["ref"], c["before"], c["after"], ", ".join(c["atoms_lost"])]
             for f in doc["frameworks"] for c in f["provisions"]]
-    rows += [["(system)", s["id"], "", ", ".join(s["obligations_losing_coverage"]), ""] for s in doc["systems"]]
-    emit(args.format, ["framework", "provision", "before", "after", "atoms lost"], rows, doc,
-         title="provisions losing coverage: " + ", ".join(f"{k} {v}" for k, v in doc["summary"].items()))
+    counts = ", ".join(f"{k} {v}" for k, v in doc["summary"].items())
+    headline = (f"provisions losing coverage if {what}: {counts}" if rows else
+                f"no provision loses coverage if {what} (as of {doc['as_of']})")
+    tabular = args.format in ("csv", "tsv")   # two plain tables (provisions, then systems), no sentences
+    if rows or tabular:
+        emit(args.format, ["framework", "provision", "before", "after", "atoms lost"], rows, title=headline)
+    if args.format == "markdown" or (args.format == "table" and not rows):   # a table's title says it already
+        print(headline if args.format == "table" else f"{headline}\n")
+    if doc["systems"]:
+        if args.format != "table":
+            print()
+        emit(args.format, ["system", "obligations losing coverage", "why listed"],
+             [[s["id"], ", ".join(s["obligations_losing_coverage"]) or "none",
+               "a control concerned applies to it" if s["control_scoped_to_system"]
+               else "its obligations lose coverage"] for s in doc["systems"]], title="systems concerned")
     return 0
 
 

@@ -14,10 +14,13 @@ FORMATS_TABLE = ("table", "json", "csv", "markdown")
 
 
 def _date(text: str) -> dt.date:
+    from ...engine.errors import UserInputError
+    from ...engine.facade import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return parse_date(text)
+    except UserInputError:   # argparse names the option itself
+        raise argparse.ArgumentTypeError(f"expected a date written YYYY-MM-DD, not {text!r}") from None
 
 
 # ---------------------------------------------------------------- shared option groups
@@ -76,7 +79,11 @@ def make_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = add("build", graph.cmd_build, "load ontology, catalogues and crosswalks (and a register) into a store")
-    sp.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml)")
+    reg = sp.add_mutually_exclusive_group()
+    reg.add_argument("--register", metavar="PATH", help="organisation register (folder, .xlsx or .yaml); replaces "
+                     "the store's register")
+    reg.add_argument("--drop-register", action="store_true", help="remove the register already in the store "
+                     "(without this, a rebuild keeps it)")
     _store_options(sp)
     _format_option(sp, ("table", "json"))
 

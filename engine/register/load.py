@@ -6,7 +6,6 @@ problems, so an import is all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from ..errors import ProblemCollector, UserInputError
 from ..refs import CONDITION_NS, ONTOLOGY_NS, ORG_NS, Ref, parse_ref
+from .links import check_id_references, evidence_digest, is_local, location_problem
 from .readers import Table, read_any
 from .records import records_ntriples
 from .schema import MAX_CELL, SCHEMA, SINGLE_ID, Column
@@ -93,22 +93,21 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
     ids: dict[str, set[str]] = {}
     if "systems" not in tables and not problems.problems:
         problems.add("systems is required (systems.csv, a 'systems' sheet or a 'systems' key)", str(path))
-    for name, table in tables.items():
+    elif "systems" in tables and tables["systems"].readable and not tables["systems"].rows:
+        problems.add("no systems: the file has a header but no rows, and a register describes at least one AI "
+                     "system", tables["systems"].file, 2)   # the root cause of every unknown system id: said first
+    readable = {name: table for name, table in tables.items() if table.readable}
+    for name, table in readable.items():
         checked[name] = _check_table(name, table, problems)
         if any(c.name == "id" for c in SCHEMA[name]):
             ids[name] = {r["id"] for r in checked[name] if r.get("id")}
     # cross-file references
-    for name, table in tables.items():
+    for name, table in readable.items():
+        check_id_references(name, table, checked[name], tables, ids, problems)
         for row, cells in zip(table.rows, checked[name]):
             for col in SCHEMA[name]:
                 value = cells.get(col.name, "")
-                if col.kind == "ids" and value and col.target:
-                    targets = col.target.split("|")   # reviews.inputs may name audits, findings or incidents
-                    for ref_id in [v.strip() for v in value.split(";") if v.strip()]:
-                        if not any(ref_id in ids.get(t, set()) for t in targets):
-                            problems.add(f"unknown {_record_noun(targets)} id {ref_id!r}", table.file, row.number,
-                                         col.name)
-                elif col.kind == "usecases" and value:
+                if col.kind == "usecases" and value:
                     for code in [v.strip() for v in value.split(";") if v.strip()]:
                         iri = use_case_iri(code)
                         if iri and not iri.startswith(CONDITION_NS) and iri not in known:
@@ -118,11 +117,12 @@ def load_register(path: str | Path, known_provisions: frozenset[str] | None = No
                     for text in [v.strip() for v in value.split(";") if v.strip()]:
                         _check_ref(text, col, known, problems, table.file, row.number)
     digests: dict[str, str | None] = {}
-    if "evidence" in tables:
+    if "evidence" in readable:
         for row, cells in zip(tables["evidence"].rows, checked["evidence"]):
             loc = cells.get("location", "")
-            if loc and not re.match(r"^[a-z][a-z0-9+.-]*://", loc):
-                digests[cells.get("id", "")] = _digest(base, loc, problems, tables["evidence"].file, row.number)
+            if loc and is_local(loc):
+                digests[cells.get("id", "")] = evidence_digest(base, loc, problems, tables["evidence"].file,
+                                                               row.number)
     problems.raise_if_any(f"register {path} has problems; nothing was imported")
     return RegisterData(checked, _to_ntriples(checked, digests), str(path), digests)
 
@@ -133,12 +133,6 @@ def bundled_atoms() -> frozenset[str]:
     from ..mappings.hubfiles import bundled_hub
 
     return frozenset(bundled_hub().atoms)
-
-
-def _record_noun(targets: list[str]) -> str:
-    """'system' for ['systems'], 'audit, finding or incident' for three targets ('evidence' stays)."""
-    nouns = [t if t == "evidence" else t[:-1] for t in targets]
-    return nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
 
 
 def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemCollector, file: str,
@@ -161,22 +155,6 @@ def _check_ref(text: str, col: Column, known: frozenset[str], problems: ProblemC
     elif col.kind == "annexa" and not (ref.key in ("iso42001", "iso27001") and ref.id.startswith("A.")
                                        and ref.id.count(".") >= 2):
         problems.add(f"{ref} is not an ISO/IEC 42001 or 27001 Annex A control", file, row, col.name)
-
-
-def _digest(base: Path, location: str, problems: ProblemCollector, file: str, row: int) -> str | None:
-    target = (base / location).resolve()
-    try:
-        target.relative_to(base.resolve())
-    except ValueError:
-        problems.add("a local evidence path must stay inside the register folder", file, row, "location")
-        return None
-    if not target.is_file():
-        return None  # reported by validation (evidence file missing), not an import error
-    h = hashlib.sha256()
-    with open(target, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_table(name: str, table: Table, problems: ProblemCollector) -> list[dict[str, str]]:
@@ -264,7 +242,7 @@ def _check_value(table: str, col: Column, value: str) -> str | None:
     if k == "location":
         if FORMULA_RE.match(value):
             return "starts like a spreadsheet formula (=, +, -, @)"
-        return None
+        return location_problem(value)
     return None  # refs and annexa are checked against the catalogue later
 
 

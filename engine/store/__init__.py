@@ -12,8 +12,10 @@ __all__ = ["GRAPH_BASE", "AskResult", "GraphResult", "QueryResult", "SelectResul
 def open_store(store_dir: str | Path | None = None, endpoint: str | None = None,
                update_endpoint: str | None = None, store_endpoint: str | None = None,
                user: str | None = None, password: str | None = None, token: str | None = None,
-               timeout: float = 30.0) -> Store:
-    """Open the store the user chose: remote (``endpoint``), on disk (``store_dir``) or in memory."""
+               timeout: float = 30.0, *, create: bool = True) -> Store:
+    """Open the store the user chose: remote (``endpoint``), on disk (``store_dir``) or in memory.
+
+    ``create=False`` refuses an on-disk store folder that does not exist yet (and creates nothing)."""
     if endpoint and store_dir:
         from ..errors import UserInputError
 
@@ -25,4 +27,4 @@ def open_store(store_dir: str | Path | None = None, endpoint: str | None = None,
                                                       password=password, token=token, timeout=timeout))
     from .embedded import EmbeddedStore
 
-    return EmbeddedStore(store_dir)
+    return EmbeddedStore(store_dir, create=create)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import InvalidQueryError, StoreError, UserInputError
+from ..errors import InvalidQueryError, NotFoundError, StoreError, UserInputError
 from .base import AskResult, GraphResult, LazyRow, QueryResult, SelectResult, Store, Term
 
 _FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
@@ -37,15 +37,36 @@ def term_from_ox(t: object) -> Term:
 STAGING_SUFFIX = "#staging"
 
 
+def prepare_store_dir(path: Path, *, create: bool) -> None:
+    """Make sure ``path`` can hold an on-disk store: create it with its parents when ``create``, otherwise
+    refuse a missing one (nothing is created). A path that cannot be a store folder is a user error (exit 2)."""
+    if path.exists() and not path.is_dir():
+        raise UserInputError(f"store path {path} is a file, not a folder: give --store a folder (new or built)")
+    if path.is_dir():
+        return
+    if not create:
+        raise NotFoundError(f"no clausegraph store at {path}; run 'clausegraph build --store {path}' first")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create the store folder {path}: {exc.strerror or exc}") from None
+
+
 class EmbeddedStore(Store):
-    """pyoxigraph store; ``path=None`` keeps everything in memory."""
+    """pyoxigraph store; ``path=None`` keeps everything in memory. A missing folder is created with its parents
+    when ``create`` (the default), otherwise refused without creating anything."""
 
     kind = "embedded"
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
+        if path:
+            prepare_store_dir(Path(path), create=create)
         try:
             self._store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise UserInputError(f"the store at {path} is in use by another process (a running 'clausegraph "
+                                     "serve'?): stop it or use another --store") from None
             raise StoreError(f"cannot open store at {path}: {exc}") from exc
         for g in list(self._store.named_graphs()):   # staging left by a crash mid-replacement
             if isinstance(g, ox.NamedNode) and g.value.endswith(STAGING_SUFFIX):

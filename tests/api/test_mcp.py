@@ -62,6 +62,8 @@ def session_results():
         out["crosswalk"] = await s.call_tool("crosswalk", {"from_key": "nist-ai-rmf", "to_key": "iso42001"})
         out["unknown"] = await s.call_tool("show", {"ref": "euaiact:Art. 26(13)"})
         out["two"] = await s.call_tool("trace", {"ref": "euaiact:Art. 26(1)", "control": "CTL-GOV-01"})
+        out["timestamp"] = await s.call_tool("show", {"ref": "euaiact:Art. 26(1)", "as_of": "0"})
+        out["basic_date"] = await s.call_tool("classify", {"as_of": "20260901"})
         out["query"] = await s.call_tool("query", {"sparql": "SELECT ?s WHERE { ?s ?p ?o }"})
         out["ask"] = await s.call_tool("query", {"sparql": "ASK { ?s a <https://w3id.org/clausegraph/ontology#Provision> }"})
         out["update"] = await s.call_tool("query", {"sparql": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
@@ -117,6 +119,9 @@ def test_user_errors_are_tool_errors_with_the_engine_message(session_results):
     assert unknown.is_error and "did you mean" in unknown.content[0].text
     two = session_results["two"]
     assert two.is_error and "exactly one" in two.content[0].text
+    for bad in ("timestamp", "basic_date"):      # only YYYY-MM-DD, as at every door
+        result = session_results[bad]
+        assert result.is_error and "YYYY-MM-DD" in result.content[0].text, bad
 
 
 def test_query_is_read_only_and_capped(session_results):

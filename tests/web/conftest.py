@@ -12,7 +12,7 @@ from ..conftest import ROOT
 
 REGISTER = ROOT / "examples" / "acme"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
-CHROMIUM = os.environ.get("CLAUSEGRAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CLAUSEGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")   # never let Playwright fetch a browser
