@@ -21,6 +21,7 @@ from clausegraph.engine.crosswalk import crosswalk
 from clausegraph.engine.errors import UserInputError
 from clausegraph.engine.oscal import (OSCAL_VERSION, add_framework, export_assessment_results, export_catalog,
                                       export_mapping, read_catalog)
+from clausegraph.engine.oscal.importer import read_catalog_file
 from clausegraph.engine.oscal.common import control_id
 from clausegraph.engine.refs import FRAMEWORK_KEYS, framework_iri, iri_to_ref, parse_ref
 from clausegraph.engine.store import open_store
@@ -298,6 +299,38 @@ def test_all_problems_at_once_and_nothing_written(tmp_path):
 def test_keys_that_cannot_name_an_added_framework(key):
     with pytest.raises(UserInputError):
         read_catalog(json.loads(THIRD_PARTY.read_text()), key=key)
+
+
+def test_catalog_nested_too_deeply_is_refused_not_a_crash(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"catalog": ' * 5000 + "{}" + "}" * 5000)   # valid JSON, deeper than any parser recursion
+    with pytest.raises(UserInputError) as err:
+        read_catalog_file(deep, key="deep-one")
+    assert "nested" in err.value.message
+    doc = json.loads(THIRD_PARTY.read_text())
+    group = doc["catalog"]["groups"][0]
+    for i in range(420):                          # about as deep as the JSON parser allows: groups in groups
+        group["groups"] = [{"id": f"g{i}", "title": f"G{i}"}]
+        group = group["groups"][0]
+    deep.write_text(json.dumps(doc))
+    try:
+        read_catalog_file(deep, key="deep-two")
+    except UserInputError as exc:
+        assert "nested" in exc.message or exc.problems
+
+
+def test_catalog_with_a_key_given_twice_is_refused_at_its_json_path(tmp_path):
+    text = THIRD_PARTY.read_text()
+    doc = json.loads(text)
+    first = doc["catalog"]["groups"][0]["controls"][1]
+    dup = tmp_path / "dup.json"
+    dup.write_text(text.replace(f'"title": {json.dumps(first["title"])}',
+                                f'"title": {json.dumps(first["title"])}, "title": "Another title"', 1))
+    assert json.loads(dup.read_text())["catalog"]["groups"][0]["controls"][1]["title"] == "Another title"
+    with pytest.raises(UserInputError) as err:
+        read_catalog_file(dup, key="dup-one")
+    assert [(p.path, "'title'" in p.message) for p in err.value.problems] == [("$.catalog.groups[0].controls[1]",
+                                                                                True)]
 
 
 # ---------------------------------------------------------------- the doors: CLI and REST

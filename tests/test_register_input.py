@@ -117,6 +117,15 @@ def test_yaml_duplicate_keys_are_errors(tmp_path):
     assert outer.line == 8 and "line 1" in outer.message
 
 
+@pytest.mark.parametrize("text", ["systems: " + "[" * 3000 + "]" * 3000,
+                                  "systems:\n" + "".join("  " * i + "- \n" for i in range(3000)),
+                                  "systems:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000))])
+def test_yaml_nested_too_deeply_is_an_error_not_a_crash(tmp_path, text):
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    probs = problems_of(tmp_path / "r.yaml")
+    assert len(probs) == 1 and probs[0].file == "r.yaml" and "nested" in probs[0].message
+
+
 # ---------------------------------------------------------------- item 4: evidence locations
 
 EVIDENCE_HEADER = "id,title,supports,location,collected_on\n"
@@ -147,6 +156,15 @@ def test_assessment_location_is_checked_the_same_way(tmp_path):
                    assessments="id,system,kind,date,owner,location\na1,s1,dpia,2026-01-01,DPO,javascript:x()\n")
     hit = [p for p in problems_of(reg) if p.column == "location"]
     assert len(hit) == 1 and hit[0].file == "assessments.csv"
+
+
+def test_evidence_path_through_a_symlink_loop_is_a_located_error(tmp_path):
+    reg = register(tmp_path / "r", systems=SYSTEMS, controls=CONTROLS,
+                   evidence=EVIDENCE_HEADER + "e1,Log,c1,evidence/loop,2026-01-01\n")
+    (reg / "evidence").mkdir()
+    (reg / "evidence" / "loop").symlink_to("loop")
+    probs = problems_of(reg)
+    assert [(p.file, p.row, p.column) for p in probs] == [("evidence.csv", 2, "location")]
 
 
 # ---------------------------------------------------------------- item 5: root cause first, once

@@ -246,6 +246,34 @@ def _ntriples(key: str, title: str, version: str, source: str | None, file: str,
     return ox.serialize(t, format=ox.RdfFormat.N_TRIPLES).decode()
 
 
+class _Object(dict):
+    """A JSON object as parsed, with the keys it gave more than once (JSON keeps the last value silently)."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) < len(pairs):
+        names = [k for k, _ in pairs]
+        obj.twice = tuple(dict.fromkeys(k for k in names if names.count(k) > 1))
+    return obj
+
+
+def _keys_given_twice(doc: object, file: str) -> list[Problem]:
+    """A located problem for every key given twice in one object of ``doc`` (walked without recursion)."""
+    problems, todo = [], [(doc, "$")]
+    while todo:
+        node, path = todo.pop()
+        if isinstance(node, _Object):
+            problems += [Problem(f"key '{_cut(k)}' given more than once in one object: each key may appear once",
+                                 file=file, path=path) for k in node.twice]
+            todo += [(v, f"{path}.{k}") for k, v in node.items()]
+        elif isinstance(node, list):
+            todo += [(v, f"{path}[{i}]") for i, v in enumerate(node)]
+    return sorted(problems, key=lambda p: p.path or "")
+
+
 def read_catalog_file(path: str | Path, *, key: str) -> AddedFramework:
     """Read and validate an OSCAL catalog JSON file (every problem located; nothing written)."""
     p = Path(path)
@@ -253,12 +281,21 @@ def read_catalog_file(path: str | Path, *, key: str) -> AddedFramework:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise UserInputError(f"{path}: cannot read the OSCAL catalog: {_cut(e)}") from None
+    too_deep = f"{path}: nested too deeply to be an OSCAL catalog (objects and lists inside each other)"
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as e:
         raise UserInputError(f"{path}: not JSON", [Problem(_cut(e.msg), file=str(path), line=e.lineno,
                                                             column=str(e.colno))]) from None
-    return read_catalog(doc, key=key, file=str(path))
+    except RecursionError:
+        raise UserInputError(too_deep) from None
+    twice = _keys_given_twice(doc, str(path))
+    if twice:
+        raise UserInputError(f"{path}: keys given twice in the OSCAL catalog", twice)
+    try:
+        return read_catalog(doc, key=key, file=str(path))
+    except RecursionError:
+        raise UserInputError(too_deep) from None
 
 
 def add_framework(store: Store, *, path: str | Path, key: str) -> AddedFramework:

@@ -101,8 +101,13 @@ def evidence_digest(base: Path, location: str, problems: ProblemCollector, file:
     (validation reports that) or cannot be read (a located problem)."""
     try:
         target = (base / location).resolve()
+    except (OSError, RuntimeError) as exc:   # RuntimeError: a symbolic link loop (Python before 3.13)
+        problems.add(f"the evidence path cannot be followed: {getattr(exc, 'strerror', None) or exc}", file, row,
+                     "location")
+        return None
+    try:
         target.relative_to(base.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):
         problems.add("a local evidence path must stay inside the register folder", file, row, "location")
         return None
     h = hashlib.sha256()

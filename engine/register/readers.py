@@ -210,6 +210,9 @@ def read_yaml(path: Path, problems: ProblemCollector) -> dict[str, Table]:
     except OSError as exc:
         problems.add(f"cannot be read: {exc.strerror or exc}", path.name)
         return {}
+    except RecursionError:
+        problems.add("nested too deeply: a register maps table names to lists of flat entries", path.name)
+        return {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path.name,
