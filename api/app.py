@@ -79,6 +79,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.facade = facade
     api_errors.install(app)
 
+    app.add_middleware(sparql.DirectRoute)   # innermost: /sparql queries skip FastAPI's routing (api/sparql.py)
     app.add_middleware(Methods, router=app.router)   # OPTIONS, HEAD and a 405's Allow (api/middleware.py)
     app.add_middleware(AccessLog)
 

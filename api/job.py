@@ -7,6 +7,7 @@ XML 1.0 cannot carry, and applies the opt-in row cap by refusing, never by cutti
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from . import formats
@@ -17,6 +18,10 @@ CHUNK = 256 * 1024
 
 class ResultTooLarge(Exception):
     """More rows than the server's opt-in cap."""
+
+
+class NotSmall(Exception):
+    """A result run in the server process (no ``conn``) outgrew one message: run it in a worker instead."""
 
 
 class _Sink:
@@ -41,6 +46,8 @@ class _Sink:
         pass
 
     def send(self) -> None:
+        if self.conn is None:
+            raise NotSmall()
         self.conn.send(("chunk", bytes(self.buf)) if self.started else ("stream", self.media, bytes(self.buf)))
         self.started = True
         self.buf.clear()
@@ -69,13 +76,16 @@ def _capped(rows: Any, cap: int) -> list:
 def execute(store: Any, job: dict, conn: Any) -> tuple | None:
     """Run one query job on a pyoxigraph store, serialised by pyoxigraph, and answer on ``conn``.
 
-    Returns the reply of a small result, ``("ok", media_type, body)``, or an error ``("error", kind, message)``
+    Returns the reply of a small result, ``("ok", media_type, body, seconds)`` (seconds: the whole run), or an error ``("error", kind, message)``
     (kind ``invalid`` / ``not-acceptable`` / ``too-large`` / ``failed``); returns ``None`` when it streamed the
     result on ``conn`` itself (``("stream", media_type, chunk)``, ``("chunk", bytes)``..., then ``("end",)``, or
     ``("fail", kind, message)`` if it failed part-way). With ``max_rows`` set, the rows are counted before any
-    byte is sent, so a result over the cap is an error, never a cut answer."""
+    byte is sent, so a result over the cap is an error, never a cut answer.
+
+    Without ``conn`` (a run in the server process) a result larger than one message raises :class:`NotSmall`."""
     import pyoxigraph as ox
 
+    t0 = time.perf_counter()
     kwargs: dict = {"base_iri": job.get("base_iri")}
     dg, ng = job.get("default_graphs") or [], job.get("named_graphs") or []
     if dg or ng:
@@ -98,7 +108,8 @@ def execute(store: Any, job: dict, conn: Any) -> tuple | None:
         else:
             sink = _Sink(conn, formats.negotiate(job.get("accept"), formats.GRAPH_TYPES))
             ox.serialize(_capped(res, cap) if cap else res, sink, format=formats.rdf_format(sink.media))
-        return sink.finish()
+        reply = sink.finish()
+        return reply and reply + (time.perf_counter() - t0,)
     except formats.NotAcceptable as exc:
         reply = ("error", "not-acceptable", str(exc))
     except ResultTooLarge as exc:

@@ -37,3 +37,6 @@ class Settings:
     long_queries: int = 0
     #: a query still running after this many seconds is long (moves to the long lane)
     short_query_seconds: float = 0.5
+    #: a query a worker answered within this many seconds is answered in the server process when asked again
+    #: on the same data (api/fastpath.py); ``0`` sends every query to a worker
+    in_process_seconds: float = 0.02

@@ -20,12 +20,12 @@ from fastapi.responses import Response
 from ..engine.errors import ClausegraphError, ForbiddenError, InvalidQueryError, UnauthorizedError, UserInputError
 from . import formats
 from .backend import Backend, GraphRequest, StreamedBody
-from .errors import PayloadTooLargeError
+from .errors import PayloadTooLargeError, error_response
 from .federation import check_services
 from .formats import check_charset, iri_list, media_type
 from .settings import Settings
 
-__all__ = ["router"]
+__all__ = ["DirectRoute", "router"]
 
 log = logging.getLogger("clausegraph.api")
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -234,6 +234,31 @@ def sparql_post(request: Request, body: bytes = Depends(request_body)) -> Respon
         return _run_update(request, decode_utf8(body, "update"), params)
     raise UserInputError(f"unsupported Content-Type {ctype!r} for /sparql: use "
                          "application/x-www-form-urlencoded, application/sparql-query or application/sparql-update")
+
+
+class DirectRoute:
+    """``GET`` and ``POST /sparql`` handed straight to the very handlers above (pure ASGI, the innermost
+    middleware): FastAPI's routing, dependency solving and exception middleware cost more than a small query,
+    so the busiest path skips them. Every other request goes on to the app; errors get the one shape
+    (api/errors.py) as they would there."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            if scope["method"] == "GET":
+                response = await anyio.to_thread.run_sync(sparql_get, request)
+            else:
+                body = await request_body(request)
+                response = await anyio.to_thread.run_sync(sparql_post, request, body)
+        except ClausegraphError as exc:
+            response = error_response(exc)
+        await response(scope, receive, send)
 
 
 # ---------------------------------------------------------------------------- Graph Store HTTP Protocol

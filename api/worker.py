@@ -97,6 +97,11 @@ class QueryPool:
         self._long = threading.BoundedSemaphore(self.long_slots or self.size)
 
     # ---- snapshots
+    @property
+    def snapshot(self) -> str | None:
+        """The newest snapshot's path (it names the version of the data)."""
+        return self._snapshot
+
     def refresh(self) -> str:
         """Take a snapshot of the primary store (call after every committed write)."""
         with self._lock:

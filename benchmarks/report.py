@@ -4,6 +4,8 @@ Longer than ~400 lines on purpose: every section is rendered from the same run's
 and feeds the one summary table at the top, so they stay together (the scaling lines live in scaling.py)."""
 from __future__ import annotations
 
+import re
+
 from scaling import scaling_lines
 
 OPS = ["coverage", "coverage SPARQL", "hub coverage SPARQL", "gaps", "trace"]
@@ -299,6 +301,9 @@ def render(res: dict, targets: dict) -> str:
     if ep.get("output"):
         add(f"Status: {ep['status']} ({s(ep.get('wall_s'))}).\n")
         add("```\n" + ep["output"] + "\n```\n")
+        for m in re.finditer(r"ratio clausegraph/oxigraph, (.+?): ([\d.]+)x \(target >= ([\d.]+)x: (\w+)\)",
+                             ep["output"]):
+            rows.append((f"/sparql {m[1]} vs Oxigraph server", "bundled", f">= {m[3]}x", "", f"{m[2]}x", m[4]))
     else:
         add(f"{ep.get('status', 'not run')}\n")
 
