@@ -3,21 +3,29 @@ data are answered in the server process, everything else by a killable worker; /
 but keeps every header and the one error shape. (Throughput itself is measured by `make bench`, not here.)"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from .conftest import AUTH, TOKEN, close_client, make_client
 
 ABSENT = "ASK { <http://example.org/fast/s> <http://example.org/fast/p> ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def counting(backend) -> list:
-    """Record every job the worker pool runs (the real pool still runs it)."""
+@contextmanager
+def counted(store, **settings):
+    """A test client and the list of every query its worker pool runs (the real pool still runs them)."""
+    c = make_client(store, **settings)
+    backend = c.app.state.backend
     calls, run = [], backend.pool.run
 
     def wrapper(job, *args, **kwargs):
         calls.append(job["query"])
         return run(job, *args, **kwargs)
     backend.pool.run = wrapper
-    return calls
+    try:
+        yield c, calls
+    finally:
+        close_client(c)
 
 
 def ask(client, query: str) -> bool:
@@ -27,9 +35,7 @@ def ask(client, query: str) -> bool:
 
 
 def test_known_cheap_queries_skip_the_worker_and_see_every_write(embedded_store):
-    c = make_client(embedded_store, update_token=TOKEN, workers=1)
-    try:
-        calls = counting(c.app.state.backend)
+    with counted(embedded_store, update_token=TOKEN, workers=1) as (c, calls):
         assert ask(c, ABSENT) is False and ask(c, ABSENT) is False and ask(c, ABSENT) is False
         assert calls == [ABSENT]   # measured once by a worker, then answered in the server process
         r = c.post("/sparql", content="INSERT DATA { <http://example.org/fast/s> <http://example.org/fast/p> 1 }",
@@ -41,14 +47,10 @@ def test_known_cheap_queries_skip_the_worker_and_see_every_write(embedded_store)
         r = c.get("/sparql", params={"query": ABSENT}, headers={"Accept": "application/sparql-results+xml"})
         assert r.status_code == 200 and "<boolean>true</boolean>" in r.text
         assert calls == [ABSENT, ABSENT, ABSENT]   # another format is another job
-    finally:
-        close_client(c)
 
 
 def test_slow_and_large_results_always_go_to_a_worker(embedded_store):
-    c = make_client(embedded_store, workers=1, query_timeout=1.0)
-    try:
-        calls = counting(c.app.state.backend)
+    with counted(embedded_store, workers=1, query_timeout=1.0) as (c, calls):
         for _ in range(2):
             r = c.get("/sparql", params={"query": RUNAWAY})
             assert r.status_code == 503 and r.json()["error"] == "query-timeout"
@@ -57,18 +59,12 @@ def test_slow_and_large_results_always_go_to_a_worker(embedded_store):
             r = c.get("/sparql", params={"query": big})
             assert r.status_code == 200 and len(r.json()["results"]["bindings"]) > 10000
         assert calls == [RUNAWAY, RUNAWAY, big, big]
-    finally:
-        close_client(c)
 
 
 def test_in_process_answers_can_be_turned_off(embedded_store):
-    c = make_client(embedded_store, workers=1, in_process_seconds=0)
-    try:
-        calls = counting(c.app.state.backend)
+    with counted(embedded_store, workers=1, in_process_seconds=0) as (c, calls):
         assert ask(c, ABSENT) is False and ask(c, ABSENT) is False
         assert calls == [ABSENT, ABSENT]
-    finally:
-        close_client(c)
 
 
 def test_direct_route_keeps_headers_and_error_shape(client):
