@@ -291,3 +291,15 @@ def test_coverage_before_publication_says_so():
     later = json.loads(run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2026-11-23",
                                "--format", "json").stdout)
     assert later["summary"]["provisions"] > 50 and "note" not in later
+
+
+def test_gaps_before_the_target_exists_says_so():
+    res = run_cli("gaps", "--register", acme(), "--target", "euaiact", "--as-of", "2020-01-01", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["gaps"] == 0
+    assert "not yet in force" in doc["note"] and "2024-08-01" in doc["note"]
+    table = run_cli("gaps", "--register", acme(), "--target", "iso42001", "--as-of", "2020-01-01").stdout
+    assert "not yet published" in table
+    later = json.loads(run_cli("gaps", "--register", acme(), "--target", "iso42001", "--as-of", "2026-11-23",
+                               "--format", "json").stdout)
+    assert later["summary"]["gaps"] > 0 and "note" not in later
