@@ -41,8 +41,8 @@ QUICK_SCALES = [("10k", 78), ("100k", 200), ("1M", 400)]
 #: import throughput: 10k systems and ~100k evidence rows (3 controls x 4 evidence, 10% planted defects)
 IMPORT_MIX = {"systems": 10_000, "controls_per_system": 3, "evidence_per_control": 4}
 
-TARGETS = {"query_vs_raw": 1.5, "query_vs_rdflib": 50.0, "build_vs_raw": 1.2, "import_s": 10.0,
-           "validate_100k_s": 1.0, "validate_1m_s": 10.0, "memory_vs_raw": 1.5}
+TARGETS = {"query_vs_raw": 1.2, "query_vs_rdflib": 50.0, "build_vs_raw": 1.2, "import_s": 10.0,
+           "validate_100k_s": 1.0, "validate_1m_s": 5.0, "memory_vs_raw": 1.5}   # issue 20's targets
 RDFLIB_LOAD_LIMIT = 120.0     # rdflib is skipped at a scale where its projected load time is over this
 LONG_RDFLIB_LIMIT = 240.0     # long mode: seconds allowed to each rdflib question at 100k (one run)
 LONG_EXTRA = {"100k": 4 * LONG_RDFLIB_LIMIT + 60, "1M": 300}   # long mode: seconds added to a scale's share

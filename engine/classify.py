@@ -60,28 +60,46 @@ def _ref_order(ref: str) -> tuple:
 
 
 def read_systems(store: Store) -> list[SystemFacts]:
+    """The register's AI systems. Rows are read as lexical values (one row per system and role / use case /
+    provider: hot at a large register); the boolean columns hold xsd:boolean literals (the register writes
+    "true" or "false"), read as true when "true" or "1"."""
     systems: dict[str, SystemFacts] = {}
-    for r in store.select(q.render("systems")).rows:
-        s = systems.setdefault(r["s"].value, SystemFacts(r["s"].value, r["id"].value))
-        v = {k: t.py for k, t in r.items()}
-        s.name = v.get("name", s.name)
-        if "role" in v:
-            s.roles.add(v["role"])
-        if "useCase" in v:
-            s.use_cases.add(v["useCase"])
-        s.product = v.get("product", s.product)
-        s.third_party = bool(v.get("thirdParty", s.third_party))
-        s.profiling = bool(v.get("profiling", s.profiling))
-        s.exemption = v.get("exemption", s.exemption)
-        s.gpai = bool(v.get("gpai", s.gpai))
-        s.flops = float(v["flops"]) if "flops" in v else s.flops
-        s.public_body = bool(v.get("publicBody", s.public_body))
-        s.personal_data = bool(v.get("personalData", s.personal_data))
-        s.lifecycle = v.get("lifecycle", s.lifecycle)
-        if "providerBy" in v:
-            s.provider_by.add(v["providerBy"])
-        s.flags.update(col for col, var in FLAG_COLUMNS.items() if v.get(var))
+    cols, rows = store.select_values(q.render("systems"))
+    ix = {c: i for i, c in enumerate(cols)}
+    i_s, i_id, i_name, i_role, i_use, i_product, i_exemption, i_flops, i_lifecycle, i_by = (
+        ix[c] for c in ("s", "id", "name", "role", "useCase", "product", "exemption", "flops", "lifecycle",
+                        "providerBy"))
+    bools = [(ix[v], f) for v, f in (("thirdParty", "third_party"), ("profiling", "profiling"), ("gpai", "gpai"),
+                                     ("publicBody", "public_body"), ("personalData", "personal_data"))]
+    flags = [(ix[var], col) for col, var in FLAG_COLUMNS.items()]
+    for r in rows:
+        s = systems.get(r[i_s])
+        if s is None:
+            s = systems[r[i_s]] = SystemFacts(r[i_s], r[i_id])
+        if r[i_name] is not None:
+            s.name = r[i_name]
+        if r[i_role] is not None:
+            s.roles.add(r[i_role])
+        if r[i_use] is not None:
+            s.use_cases.add(r[i_use])
+        if r[i_product] is not None:
+            s.product = r[i_product]
+        for i, attr in bools:
+            if r[i] is not None:
+                setattr(s, attr, r[i] in _TRUE)
+        if r[i_exemption] is not None:
+            s.exemption = r[i_exemption]
+        if r[i_flops] is not None:
+            s.flops = float(r[i_flops])
+        if r[i_lifecycle] is not None:
+            s.lifecycle = r[i_lifecycle]
+        if r[i_by] is not None:
+            s.provider_by.add(r[i_by])
+        s.flags.update(col for i, col in flags if r[i] in _TRUE)
     return sorted(systems.values(), key=lambda s: s.id)
+
+
+_TRUE = ("true", "1")
 
 
 class Classifier:
@@ -220,7 +238,16 @@ class Classifier:
         raise ValueError(f"unknown register fact extractor {name!r} in the classification rules")
 
     def facts(self, s: SystemFacts) -> set[str]:
-        """Every condition (IRI) that holds for the system on the as-of date."""
+        """Every condition (IRI) that holds for the system on the as-of date (computed once per distinct set of
+        register facts: a large register has many systems alike)."""
+        sig = (frozenset(s.roles), frozenset(s.use_cases), s.product, s.third_party, s.profiling, s.exemption,
+               s.gpai, s.flops, s.public_body, s.personal_data, frozenset(s.provider_by), frozenset(s.flags))
+        memo = self.__dict__.setdefault("_facts_memo", {})
+        if sig not in memo:
+            memo[sig] = frozenset(self._facts(s))
+        return set(memo[sig])
+
+    def _facts(self, s: SystemFacts) -> set[str]:
         fact_names, derived, _ = self._rules
         uses = {u for u in s.use_cases if u in self.in_force or u.startswith(C)}
         held = {c for c, name in fact_names.items() if self._fact(name, s, uses)}

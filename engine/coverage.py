@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Callable
 
 from . import queries as q
+from .bulk import gc_paused
 from .errors import NotFoundError
 from .hub import HubIndex, Met, hub_index, met_atoms, requirements
 from .refs import ORG_NS, framework_iri, iri_to_ref, normalise_key, sort_key
@@ -87,10 +88,14 @@ def _kept(met: dict[tuple[str, str], Met], keep: Keep) -> dict[tuple[str, str], 
     return out
 
 
-def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], Met]) -> ProvisionCoverage:
-    """One decomposed provision's coverage from the atoms met (pure function)."""
+def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], Met], *,
+               detail: bool = True) -> ProvisionCoverage:
+    """One decomposed provision's coverage from the atoms met (pure function); without ``detail`` only its status,
+    requirements and what is left (no paths, controls or evidence: what gaps needs)."""
     reqs = requirements(index, iri, met)
     pc = ProvisionCoverage(ref, hub_status(reqs), requirements=reqs, left=[r["id"] for r in reqs if not r["met"]])
+    if not detail:
+        return pc
     paths: list[list[str]] = []   # already sorted: atoms by id, controls, evidence (each unique)
     controls: set[str] = set()
     evidence: set[str] = set()
@@ -99,11 +104,9 @@ def assess_hub(ref: str, iri: str, index: HubIndex, met: dict[tuple[str, str], M
         if m is None:
             continue
         aid = index.atoms[a].id
-        for control in m.controls:
-            evs = m.by[control]
-            paths += [[ref, aid, control, e] for e in evs]
-            controls.add(control)
-            evidence.update(evs)
+        paths += [[ref, aid, c, e] for c, e in m.pairs]
+        controls.update(m.by)
+        evidence |= m.evidence
     pc.paths, pc.controls, pc.evidence = paths, sorted(controls), sorted(evidence)
     return pc
 
@@ -150,9 +153,10 @@ def _values(iris: list[str]) -> str:
 
 
 def assess_all(store: Store, refs: dict[str, str], as_of: dt.date, via: bool, scope: str = "",
-               keep: Keep | None = None) -> list[ProvisionCoverage]:
+               keep: Keep | None = None, *, detail: bool = True) -> list[ProvisionCoverage]:
     """Coverage of ``refs`` (IRI -> reference): through the hub for decomposed provisions, through the
-    crosswalks for the others; ``keep(control, evidence)`` says which contributions count (None: all)."""
+    crosswalks for the others; ``keep(control, evidence)`` says which contributions count (None: all); without
+    ``detail`` decomposed provisions get no paths, controls or evidence (see :func:`assess_hub`)."""
     index = hub_index(store)
     hub_refs = [i for i in refs if i in index.demands or i in index.nothing]
     rest = {i: r for i, r in refs.items() if i not in index.demands and i not in index.nothing}
@@ -161,15 +165,17 @@ def assess_all(store: Store, refs: dict[str, str], as_of: dt.date, via: bool, sc
     if keep is not None:
         edges = [e for e in edges if keep(e.control, e.evidence)]
         met = _kept(met, keep)
-    return assess(rest, edges) + [assess_hub(refs[i], i, index, met) for i in hub_refs]
+    return assess(rest, edges) + [assess_hub(refs[i], i, index, met, detail=detail) for i in hub_refs]
 
 
-def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mappings: bool = False) -> dict:
+@gc_paused()
+def framework_coverage(store: Store, framework: str, as_of: dt.date, via_mappings: bool = False, *,
+                       detail: bool = True) -> dict:
     key = normalise_key(framework)
     rows = store.select(q.render("assessable-provisions", framework=q.iri(framework_iri(key)),
                                  as_of=q.date(as_of))).rows
     refs = {r["r"].value: _ref_text(r["r"].value) for r in rows}
-    doc = _doc(key, as_of, via_mappings, assess_all(store, refs, as_of, via_mappings))
+    doc = _doc(key, as_of, via_mappings, assess_all(store, refs, as_of, via_mappings, detail=detail))
     note = not_yet_in_force(store, key, as_of)
     if note:
         doc["note"] = note
@@ -187,7 +193,9 @@ def not_yet_in_force(store: Store, key: str, as_of: dt.date) -> str | None:
     return None
 
 
-def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: bool = False) -> dict:
+@gc_paused()
+def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: bool = False, *,
+                    detail: bool = True) -> dict:
     """Coverage of the EU AI Act obligations binding one system, by controls that apply to it."""
     from .classify import Classifier, read_systems
 
@@ -202,7 +210,7 @@ def system_coverage(store: Store, system_id: str, as_of: dt.date, via_mappings: 
     sys_iri = f"{ORG_NS}system/{system_id}"
     scope = (f"FILTER(NOT EXISTS {{ ?control cg:appliesToSystem ?any }} || "
              f"EXISTS {{ ?control cg:appliesToSystem <{sys_iri}> }})")
-    doc = _doc("euaiact", as_of, via_mappings, assess_all(store, refs, as_of, via_mappings, scope))
+    doc = _doc("euaiact", as_of, via_mappings, assess_all(store, refs, as_of, via_mappings, scope, detail=detail))
     doc["system"] = system_id
     doc["tier"] = result["tier"]
     return doc

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .bulk import gc_paused
 from .catalogue import Catalogue
 from .coverage import assumed, framework_coverage, not_yet_in_force, system_coverage
 from .hub import hub_index
@@ -38,6 +39,7 @@ def _importance(as_of: dt.date, rels: dict, iri: str, status: str, obligation: d
     return round(score, 2), ", ".join(reasons)
 
 
+@gc_paused()
 def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None, system: str | None = None,
          assume_complete: bool = False) -> dict:
     tk = normalise_key(target)
@@ -52,7 +54,9 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
             raise UserInputError("--assume-complete needs --from KEY")
         found = {iri: (v["status"], v["left"]) for iri, v in assumed(store, tk, fk, as_of).items()}
     else:
-        doc = (system_coverage(store, system, as_of, True) if system else framework_coverage(store, tk, as_of, True))
+        # statuses and what is left only: the paths of a large register are not needed here
+        doc = (system_coverage(store, system, as_of, True, detail=False) if system
+               else framework_coverage(store, tk, as_of, True, detail=False))
         provisions = doc["provisions"]
         if fk:
             # recompute with only the controls that implement provisions of the --from framework
@@ -61,7 +65,8 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
 
             allowed = {c.id for c in controls(store).values() if any(_framework_of(p) == fk for p in c.implements)}
             refs = {parse_ref(p["ref"]).iri: p["ref"] for p in provisions}
-            provisions = [p.as_dict() for p in assess_all(store, refs, as_of, True, keep=lambda c, e: c in allowed)]
+            provisions = [p.as_dict() for p in assess_all(store, refs, as_of, True, keep=lambda c, e: c in allowed,
+                                                          detail=False)]
         found = {parse_ref(p["ref"]).iri: (p["status"], p["left"]) for p in provisions}
         if system or tk == "euaiact":
             obligations = _binding_obligations(store, as_of, system)
@@ -96,16 +101,21 @@ def _binding_obligations(store: Store, as_of: dt.date, system: str | None) -> di
 
     obligations: dict[str, dict] = {}
     c = Classifier(store, as_of)
+    iris: dict[str, str] = {}   # obligation reference -> IRI (a few hundred, repeated for every system)
+    groups: dict[int, tuple[list[dict], list[str]]] = {}   # systems classified alike share one obligations list
     for s in read_systems(store):
         if system and s.id != system:
             continue
-        for o in c.classify_system(s)["obligations"]:
-            iri = parse_ref(o["ref"]).iri
+        obs = c.classify_system(s)["obligations"]
+        groups.setdefault(id(obs), (obs, []))[1].append(s.id)
+    for obs, ids in groups.values():
+        for o in obs:
+            iri = iris.get(o["ref"]) or iris.setdefault(o["ref"], parse_ref(o["ref"]).iri)
             best = obligations.get(iri)
             if best is None or o["applies_from"] < best["applies_from"]:
-                obligations[iri] = {**o, "systems": (best or {}).get("systems", []) + [s.id]}
+                obligations[iri] = {**o, "systems": (best or {}).get("systems", []) + ids}
             else:
-                best["systems"].append(s.id)
+                best["systems"].extend(ids)
     return obligations
 
 

@@ -150,6 +150,15 @@ class Met:
     def controls(self) -> list[str]:
         return sorted(self.by)
 
+    @cached_property
+    def pairs(self) -> list[tuple[str, str]]:
+        """(control, evidence) for every piece of evidence, by control then evidence as listed."""
+        return [(c, e) for c in self.controls for e in self.by[c]]
+
+    @cached_property
+    def evidence(self) -> frozenset[str]:
+        return frozenset(e for evs in self.by.values() for e in evs)
+
 
 def met_atoms(store: Store, targets: list[str], as_of: dt.date, via: bool, scope: str = "") -> dict[tuple[str, str], Met]:
     """(target provision IRI, atom IRI) -> the implemented controls with evidence valid on ``as_of`` that meet
@@ -158,33 +167,43 @@ def met_atoms(store: Store, targets: list[str], as_of: dt.date, via: bool, scope
     controls implement, then a join with the cached hub index."""
     index = hub_index(store)
     cols, rows = store.select_values(q.render("hub-coverage", scope=scope, as_of=q.date(as_of)))
-    i = [cols.index(c) for c in ("x", "cid", "eids")]
-    by_x: dict[str, dict[str, list[str]]] = {}
+    ix, ic, ie = (cols.index(c) for c in ("x", "cid", "eids"))
+    found: dict[str, dict[str, str]] = {}   # x -> control -> its evidence ids, space-separated
     for row in rows:
-        by_x.setdefault(row[i[0]], {})[row[i[1]]] = sorted((row[i[2]] or "").split())
-    below = _atoms_below(store) if via else {}
-    meets: dict[str, dict[str, list[str]]] = {}   # atom IRI -> control -> evidence (via: from any provision)
-    for x, ctl in by_x.items():
-        for a in ({x} if x in index.atoms else below.get(x, ())):
-            for c, evs in ctl.items():
-                meets.setdefault(a, {})[c] = evs
+        found.setdefault(row[ix], {})[row[ic]] = row[ie] or ""
+    lists: dict[str, dict[str, list[str]]] = {}
+
+    def by_x(x: str) -> dict[str, list[str]]:
+        """x -> control -> its evidence, sorted (made only for the x some target needs)."""
+        got = lists.get(x)
+        if got is None:
+            got = lists[x] = {c: sorted(e.split()) for c, e in found.get(x, {}).items()}
+        return got
+
     out: dict[tuple[str, str], Met] = {}
-    ancestors = _ancestors(store) if not via else {}
-    shared = {a: Met(by) for a, by in meets.items()}
-    for r in targets:
-        atoms = index.demands.get(r, frozenset())
-        direct: dict[str, list[str]] = {}
-        if not via:
-            for h in ancestors.get(r, (r,)):
-                direct.update(by_x.get(h, {}))
-        for a in atoms:
-            if via:
+    if via:
+        wanted = set().union(*(index.demands.get(r, ()) for r in targets))
+        below = _atoms_below(store)
+        meets: dict[str, dict[str, list[str]]] = {}   # atom IRI -> control -> evidence (from any provision)
+        for x in found:
+            for a in ((x,) if x in index.atoms else below.get(x, ())):
+                if a in wanted:
+                    meets.setdefault(a, {}).update(by_x(x))
+        shared = {a: Met(by) for a, by in meets.items()}
+        for r in targets:
+            for a in index.demands.get(r, ()):
                 if a in shared:
                     out[(r, a)] = shared[a]
-            else:
-                by = {**by_x.get(a, {}), **direct}
-                if by:
-                    out[(r, a)] = Met(by)
+        return out
+    ancestors = _ancestors(store)
+    for r in targets:
+        direct: dict[str, list[str]] = {}
+        for h in ancestors.get(r, (r,)):
+            direct.update(by_x(h))
+        for a in index.demands.get(r, ()):
+            by = {**by_x(a), **direct}
+            if by:
+                out[(r, a)] = Met(by)
     return out
 
 

@@ -54,21 +54,26 @@ def controls(store: Store, implementing: list[str] | None = None, ids: list[str]
         flt = "VALUES ?cid { " + " ".join(q.string(i) for i in ids) + " }"
     out: dict[str, Control] = {}
     cols, rows = store.select_values(q.render("controls", filter=flt))
-    ix = {c: i for i, c in enumerate(cols)}
+    (i_control, i_cid, i_title, i_status, i_owner, i_p, i_sid, i_e, i_eid, i_etitle, i_location, i_sha, i_computed,
+     i_collected, i_until) = (cols.index(c) for c in ("control", "cid", "title", "status", "owner", "p", "sid", "e",
+                                                      "eid", "etitle", "location", "sha", "computed", "collected",
+                                                      "until"))
     day = dt.date.fromisoformat
-    for row in rows:
-        v = {k: row[i] for k, i in ix.items() if row[i] is not None}
-        c = out.get(v["cid"])
+    for row in rows:   # one row per (control, implemented, system, evidence): read by position, it is hot
+        cid = row[i_cid]
+        c = out.get(cid)
         if c is None:
-            c = out[v["cid"]] = Control(v["control"], v["cid"], v.get("title", ""), v["status"], v.get("owner", ""))
-        if "p" in v:
-            c.implements.add(v["p"])
-        if "sid" in v:
-            c.systems.add(v["sid"])
-        if "eid" in v and v["eid"] not in c.evidence:
-            c.evidence[v["eid"]] = Evidence(v["e"], v["eid"], v.get("etitle", ""), v.get("location", ""),
-                                            v.get("sha"), v.get("computed"), day(v["collected"][:10]),
-                                            day(v["until"][:10]) if "until" in v else None)
+            c = out[cid] = Control(row[i_control], cid, row[i_title] or "", row[i_status], row[i_owner] or "")
+        if row[i_p] is not None:
+            c.implements.add(row[i_p])
+        if row[i_sid] is not None:
+            c.systems.add(row[i_sid])
+        eid = row[i_eid]
+        if eid is not None and eid not in c.evidence:
+            until = row[i_until]
+            c.evidence[eid] = Evidence(row[i_e], eid, row[i_etitle] or "", row[i_location] or "", row[i_sha],
+                                       row[i_computed], day(row[i_collected][:10]),
+                                       day(until[:10]) if until is not None else None)
     return out
 
 

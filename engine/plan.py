@@ -34,7 +34,7 @@ def plan(store: Store, targets: list[str], as_of: dt.date, budget: int = 10) -> 
     index = hub_index(store)
     need: dict[Unit, float] = {}
     for k in keys:
-        for p in framework_coverage(store, k, as_of, True)["provisions"]:
+        for p in framework_coverage(store, k, as_of, True, detail=False)["provisions"]:
             if p["status"] == "covered":
                 continue
             iri = parse_ref(p["ref"]).iri

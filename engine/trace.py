@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .bulk import gc_paused
 from .catalogue import Catalogue
 from .errors import NotFoundError
 from .mappings.hubfiles import HUB_NS
@@ -26,6 +27,7 @@ def _control(c, day: dt.date, **extra) -> dict:
                          for e in sorted(c.evidence.values(), key=lambda e: e.id)]}
 
 
+@gc_paused()
 def trace_provision(store: Store, ref_text: str, as_of: dt.date) -> dict:
     cat = Catalogue.of(store)
     info = cat.resolve(ref_text)

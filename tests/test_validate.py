@@ -145,3 +145,45 @@ def test_soa_json_and_27001_option():
     assert doc["summary"]["controls"] == 38 + 93
     first = doc["controls"][0]
     assert set(first) == {"ref", "title", "applicable", "justification", "controls"}
+
+
+#: the absence checks written as OPTIONAL + GROUP BY ... HAVING (COUNT(?a) = 0) (shapes/organisation.ttl):
+#: Act provision binding the system -> the kind of assessment about the system it needs
+ASSESSMENT_NEEDED = {"art-9-1": "risk-assessment", "art-11-1": "technical-documentation",
+                     "art-72-1": "post-market-monitoring-plan", "art-27-1": "fria"}
+
+
+def test_assessment_recorded_constraints_equal_brute_force(tmp_path):
+    """Each 'assessment recorded' constraint flags exactly the AI systems bound by its provision with no assessment
+    of its kind about them, computed here in Python from the store's triples; pySHACL flags the same systems."""
+    import pyoxigraph as ox
+
+    from clausegraph.engine.refs import ONTOLOGY_NS as CG
+    from clausegraph.engine.refs import Ref
+
+    reg = generate(tmp_path / "reg", systems=60, seed=5, defect_rate=0.3).path
+    store = open_store()
+    build(store, register=reg)
+    fast = validate(store, AS_OF, engine="fast")
+    ref = validate(store, AS_OF, engine="pyshacl")
+    ox_store = store.oxigraph
+
+    def pairs(pred: str) -> set[tuple[str, str]]:
+        return {(q.subject.value, q.object.value)
+                for q in ox_store.quads_for_pattern(None, ox.NamedNode(CG + pred), None, None)}
+
+    systems = {q.subject.value for q in ox_store.quads_for_pattern(
+        None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(CG + "AISystem"), None)}
+    bound, about, kind = pairs("boundBy"), dict(pairs("aboutSystem")), dict(pairs("assessmentKind"))
+    flagged_somewhere = 0
+    for art, needed in ASSESSMENT_NEEDED.items():
+        prov = Ref("euaiact", {"art-9-1": "Art. 9(1)", "art-11-1": "Art. 11(1)", "art-72-1": "Art. 72(1)",
+                               "art-27-1": "Art. 27(1)"}[art]).iri
+        have = {about[a] for a, k in kind.items() if k == needed and a in about}
+        expected = {s for s, p in bound if p == prov and s in systems and s not in have}
+        for report in (fast, ref):
+            got = {f.focus for f in report.findings if prov in f.enforces}
+            assert got == expected, (art, report.engine)
+        flagged_somewhere += bool(expected)
+        assert expected != {s for s, p in bound if p == prov} or not expected   # some bound systems are fine
+    assert flagged_somewhere >= 2, "the register must plant missing assessments"
