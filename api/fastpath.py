@@ -4,7 +4,8 @@ A worker reports how long each query took. A query a worker answered within ``Se
 (whole result in one message) is *known cheap* on that data: the same text, dataset, format and cap on the same
 data does the same work. Asked again before any write, it runs in the server process on the primary store. Any
 write (a new snapshot) forgets everything, so a query is never trusted on data it was not measured on; a first
-run, a slow query and a large result always go to a killable worker.
+run, a slow query, a large result and a query calling other endpoints (SERVICE: the remote side could hang)
+always go to a killable worker.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class KnownCheap:
         """Remember (or forget) ``job`` after a run on data ``version`` that gave ``reply``."""
         key = self.key(job)
         with self._lock:
-            if reply[0] == "ok" and reply[3] <= self.seconds and version is not None:
+            if reply[0] == "ok" and reply[3] <= self.seconds and version is not None and not job.get("calls_out"):
                 if len(self._known) >= self.size:
                     self._known.clear()
                 self._known[key] = version

@@ -69,11 +69,12 @@ def _endpoint(tok: tuple[str, str], prefixes: dict[str, str], base: str | None) 
     return None
 
 
-def check_services(text: str, allowed: list[str], base: str | None = None) -> None:
-    """Refuse (403) a query or update whose SERVICE calls are not all to endpoints in ``allowed``."""
+def check_services(text: str, allowed: list[str], base: str | None = None) -> list[str]:
+    """Refuse (403) a query or update whose SERVICE calls are not all to endpoints in ``allowed``; the endpoints
+    it calls."""
     endpoints = service_endpoints(text, base)
     if not endpoints:
-        return
+        return []
     if not allowed:
         raise ForbiddenError("federated queries (SERVICE) are disabled on this endpoint: it makes no outbound "
                              "calls. The server's operator can allow endpoints (clausegraph serve "
@@ -85,3 +86,4 @@ def check_services(text: str, allowed: list[str], base: str | None = None) -> No
         if iri not in allowed:
             raise ForbiddenError(f"SERVICE <{iri}> is not allowed on this server; allowed endpoints: "
                                  + ", ".join(allowed))
+    return endpoints  # type: ignore[return-value]
