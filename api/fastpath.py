@@ -34,7 +34,8 @@ class KnownCheap:
         """Remember (or forget) ``job`` after a run on data ``version`` that gave ``reply``."""
         key = self.key(job)
         with self._lock:
-            if reply[0] == "ok" and reply[3] <= self.seconds and version is not None and not job.get("calls_out"):
+            cheap = reply[0] == "ok" and reply[3] <= self.seconds and not job.get("calls_out")
+            if cheap and version is not None:
                 if len(self._known) >= self.size:
                     self._known.clear()
                 self._known[key] = version

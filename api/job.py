@@ -76,9 +76,9 @@ def _capped(rows: Any, cap: int) -> list:
 def execute(store: Any, job: dict, conn: Any) -> tuple | None:
     """Run one query job on a pyoxigraph store, serialised by pyoxigraph, and answer on ``conn``.
 
-    Returns the reply of a small result, ``("ok", media_type, body, seconds)`` (seconds: the whole run), or an error ``("error", kind, message)``
-    (kind ``invalid`` / ``not-acceptable`` / ``too-large`` / ``failed``); returns ``None`` when it streamed the
-    result on ``conn`` itself (``("stream", media_type, chunk)``, ``("chunk", bytes)``..., then ``("end",)``, or
+    Returns the reply of a small result, ``("ok", media_type, body, seconds)`` (seconds: the whole run), or an
+    error ``("error", kind, message)`` (kind ``invalid`` / ``not-acceptable`` / ``too-large`` / ``failed``);
+    returns ``None`` when it streamed the result on ``conn`` itself (``("stream", media_type, chunk)``, ``("chunk", bytes)``..., then ``("end",)``, or
     ``("fail", kind, message)`` if it failed part-way). With ``max_rows`` set, the rows are counted before any
     byte is sent, so a result over the cap is an error, never a cut answer.
 

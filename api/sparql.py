@@ -164,7 +164,8 @@ class StreamedResult(Response):
 def _run_query(request: Request, query: str, params: list[tuple[str, str]]) -> Response:
     backend, settings = _state(request)
     services = check_services(query, settings.federated_endpoints)
-    job = {"query": query, "calls_out": bool(services), "accept": request.headers.get("accept"), "base_iri": endpoint_iri(request),
+    job = {"query": query, "calls_out": bool(services), "accept": request.headers.get("accept"),
+           "base_iri": endpoint_iri(request),
            "default_graphs": iri_list(getall(params, "default-graph-uri"), "default-graph-uri"),
            "named_graphs": iri_list(getall(params, "named-graph-uri"), "named-graph-uri"),
            "max_rows": settings.max_rows}

@@ -113,7 +113,8 @@ TRICKY = "tab\there, line\nbreak, cr\rx, <tag> & \"quotes\" ']]>' \u00e9\u4e2d\U
 
 @pytest.fixture(scope="module")
 def odd_literals(embedded_store):
-    update = ('INSERT DATA { GRAPH <http://example.org/odd> { <http://example.org/ctl> <http://example.org/v> "a\\u0001b" . '
+    update = ('INSERT DATA { GRAPH <http://example.org/odd> { '
+              '<http://example.org/ctl> <http://example.org/v> "a\\u0001b" . '
               '<http://example.org/ok> <http://example.org/v> ' + json.dumps(TRICKY, ensure_ascii=False) + ' } }')
     with serving(embedded_store, update_token=TOKEN) as srv:
         req = urllib.request.Request(f"{srv.url}/sparql", data=update.encode(), method="POST",
