@@ -79,6 +79,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.facade = facade
     api_errors.install(app)
 
+    app.add_middleware(sparql.DirectRoute)   # innermost: /sparql queries skip FastAPI's routing (api/sparql.py)
     app.add_middleware(Methods, router=app.router)   # OPTIONS, HEAD and a 405's Allow (api/middleware.py)
     app.add_middleware(AccessLog)
 
@@ -87,7 +88,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
                            allow_headers=["*"], allow_credentials=False,
-                           expose_headers=[sparql.TRUNCATED_HEADER, "Location", "Content-Type"], max_age=600)
+                           expose_headers=["Location", "Content-Type"], max_age=600)
 
     app.add_middleware(SecurityHeaders)   # outermost: on every response, CORS preflights included
 

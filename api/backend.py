@@ -8,6 +8,7 @@ has. :func:`make_backend` picks the implementation by the store's ``kind``.
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,12 +16,14 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..engine.errors import (ClausegraphError, ForbiddenError, InvalidQueryError, NotAcceptableError,
-                             NotFoundError, QueryTimeoutError, StoreError, UserInputError)
+                             NotFoundError, QueryTimeoutError, ResultTooLargeError, StoreError,
+                             UserInputError)
 from ..engine.store import Store
 from . import formats
+from .fastpath import KnownCheap
 from .settings import Settings
 from .update import apply_using
 
@@ -60,6 +63,63 @@ class GraphReply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def _reply_error(kind: str, message: str) -> ClausegraphError:
+    """The engine error for a worker's error reply (``kind``: invalid, not-acceptable, too-large, failed)."""
+    if kind == "invalid":
+        return InvalidQueryError(message)
+    if kind == "not-acceptable":
+        return NotAcceptableError(message)
+    if kind == "too-large":
+        return ResultTooLargeError(message)
+    return ClausegraphError(message)
+
+
+def _engine_error(exc: Exception) -> Exception:
+    """The engine error for a failure of the worker pool (other exceptions unchanged)."""
+    from .worker import Cancelled, PoolBusy, PoolTimeout, StreamFailed, WorkerDied
+
+    if isinstance(exc, Cancelled):
+        return QueryTimeoutError(f"{exc}; the query was stopped")
+    if isinstance(exc, PoolTimeout):
+        return QueryTimeoutError(f"{exc}; simplify it or add a LIMIT")
+    if isinstance(exc, PoolBusy):
+        return QueryTimeoutError(f"{exc}; try again later")
+    if isinstance(exc, StreamFailed):
+        return _reply_error(exc.kind, str(exc))
+    if isinstance(exc, WorkerDied):
+        return ClausegraphError(str(exc))
+    return exc
+
+
+class StreamedBody:
+    """The body of a large query result, chunk by chunk from its worker, within the query's deadline. A
+    failure part-way raises the engine error (the HTTP response then ends incomplete). Close it when done:
+    that frees the worker."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    @property
+    def seconds_left(self) -> float:
+        return self.stream.deadline - time.monotonic()
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self.stream
+        except Exception as exc:  # noqa: BLE001 - pool failures become engine errors, others pass
+            raise _engine_error(exc) from exc
+
+    def read(self) -> bytes:
+        """The whole body (then closed)."""
+        try:
+            return b"".join(self)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
 class Backend(ABC):
     """The endpoint's operations over one store."""
 
@@ -67,9 +127,10 @@ class Backend(ABC):
 
     @abstractmethod
     def query(self, job: dict, timeout: float, *, cancelled: Callable[[], bool] | None = None
-              ) -> tuple[str, bytes, bool]:
-        """Run one protocol query job within ``timeout``: (media type, body, truncated). ``cancelled()`` says
-        the client has gone: the query may then be stopped."""
+              ) -> tuple[str, bytes | StreamedBody]:
+        """Run one protocol query job within ``timeout``: (media type, body). A large result's body is a
+        :class:`StreamedBody` (close it when done). ``cancelled()`` says the client has gone: the query may then
+        be stopped."""
 
     @abstractmethod
     def update(self, text: str, *, base_iri: str | None, using: list[str], using_named: list[str],
@@ -124,29 +185,26 @@ class EmbeddedBackend(Backend):
                               size=settings.workers, long_slots=settings.long_queries,
                               short_seconds=settings.short_query_seconds)
         self.pool.refresh()
+        self.cheap = KnownCheap(settings.in_process_seconds)
 
     def query(self, job: dict, timeout: float, *, cancelled: Callable[[], bool] | None = None
-              ) -> tuple[str, bytes, bool]:
-        from .worker import Cancelled, PoolBusy, PoolTimeout, WorkerDied
+              ) -> tuple[str, bytes | StreamedBody]:
+        from .worker import ResultStream
 
+        version = self.pool.snapshot
+        reply = self.cheap.run(self.ox, job, version)   # known cheap on this data: answered here
+        if reply is not None:
+            return reply[1], reply[2]
         try:
             reply = self.pool.run(job, timeout, cancelled)
-        except Cancelled as exc:
-            raise QueryTimeoutError(f"{exc}; the query was stopped") from exc
-        except PoolTimeout as exc:
-            raise QueryTimeoutError(f"{exc}; simplify it or add a LIMIT") from exc
-        except PoolBusy as exc:
-            raise QueryTimeoutError(f"{exc}; try again later") from exc
-        except WorkerDied as exc:
-            raise ClausegraphError(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - pool failures become engine errors, others pass
+            raise _engine_error(exc) from exc
+        if isinstance(reply, ResultStream):
+            return reply.media, StreamedBody(reply)
+        self.cheap.learn(job, version, reply)
         if reply[0] == "ok":
-            return reply[1], reply[2], reply[3]
-        kind, message = reply[1], reply[2]
-        if kind == "invalid":
-            raise InvalidQueryError(message)
-        if kind == "not-acceptable":
-            raise NotAcceptableError(message)
-        raise ClausegraphError(message)
+            return reply[1], reply[2]
+        raise _reply_error(reply[1], reply[2])
 
     def written(self) -> None:
         """After a committed write: new snapshot for the workers; engine caches dropped (store generation)."""
@@ -285,7 +343,7 @@ class RemoteBackend(Backend):
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": job.get("accept") or "*/*"},
             urllib.parse.urlencode(params).encode(), timeout)
         self._raise(status, body)
-        return headers.get("Content-Type", "application/octet-stream"), body, False
+        return headers.get("Content-Type", "application/octet-stream"), body
 
     @staticmethod
     def _raise(status: int, body: bytes) -> None:

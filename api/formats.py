@@ -2,19 +2,14 @@
 
 Media types map to formats through pyoxigraph's own enums (``RdfFormat.from_media_type``,
 ``QueryResultsFormat.from_media_type``); the tuples below only say which media types we offer, preferred first.
-Booleans and RDF are serialised and parsed by pyoxigraph. SELECT results are written here (the four SPARQL 1.1
-result formats) because the row cap stops reading a result part-way, and pyoxigraph serialises only a whole
-``QuerySolutions``.
+Every result is serialised and parsed by pyoxigraph; XML results are checked for characters XML 1.0 cannot carry.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
+import re
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, Collection
-from xml.sax.saxutils import escape, quoteattr
 
 from ..engine.errors import NotAcceptableError, UnsupportedMediaTypeError, UserInputError
 
@@ -173,79 +168,44 @@ def serialize_boolean(result: Any, media: str) -> bytes:
     return result.serialize(format=results_format(media))
 
 
-def _term_json(t: Any) -> dict:
+def serialize_solutions(solutions: Any, media: str, output: Any = None) -> bytes | None:
+    """SELECT results (pyoxigraph ``QuerySolutions``) in one of the four SPARQL 1.1 result formats, written to
+    ``output`` (a binary file-like object; ``None``: returned as bytes)."""
+    return solutions.serialize(output, format=results_format(media))
+
+
+def solutions(variables: list, rows: list) -> Any:
+    """A pyoxigraph ``QuerySolutions`` holding ``rows`` (read back from TSV: terms in their N-Triples form)."""
     import pyoxigraph as ox
 
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d: dict = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            d["datatype"] = t.datatype.value
-        return d
-    return {"type": "triple", "value": {"subject": _term_json(t.subject), "predicate": _term_json(t.predicate),
-                                        "object": _term_json(t.object)}}
+    lines = ["\t".join("?" + v.value for v in variables)]
+    lines += ["\t".join("" if sol[v] is None else str(sol[v]) for v in variables) for sol in rows]
+    return ox.parse_query_results(("\n".join(lines) + "\n").encode("utf-8"), format=ox.QueryResultsFormat.TSV)
 
 
-def _term_xml(t: Any) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.NamedNode):
-        return f"<uri>{escape(t.value)}</uri>"
-    if isinstance(t, ox.BlankNode):
-        return f"<bnode>{escape(t.value)}</bnode>"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-        return f"<literal>{escape(t.value)}</literal>"
-    return (f"<triple><subject>{_term_xml(t.subject)}</subject><predicate>{_term_xml(t.predicate)}</predicate>"
-            f"<object>{_term_xml(t.object)}</object></triple>")
+# ----------------------------------------------------------------------------------------- XML 1.0
+#: what XML 1.0 cannot carry, even as a character reference (C0 controls but tab, LF, CR; U+FFFE, U+FFFF),
+#: as UTF-8 bytes
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 
-def _term_csv(t: Any) -> str:
-    import pyoxigraph as ox
-
-    if isinstance(t, ox.BlankNode):
-        return "_:" + t.value
-    if isinstance(t, (ox.NamedNode, ox.Literal)):
-        return t.value
-    return str(t)
+class NotXmlChar(NotAcceptable):
+    pass
 
 
-def serialize_solutions(variables: list[str], rows: list[list[Any]], media: str) -> bytes:
-    """SELECT results in one of the four SPARQL 1.1 result formats (rows are already capped)."""
-    import pyoxigraph as ox
+def is_xml(media: str) -> bool:
+    return media in ("application/sparql-results+xml", "application/xml", "text/xml", "application/rdf+xml")
 
-    fmt = results_format(media)
-    if fmt == ox.QueryResultsFormat.JSON:
-        bindings = [{v: _term_json(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if fmt == ox.QueryResultsFormat.XML:
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        out.append("</head><results>")
-        for row in rows:
-            out.append("<result>")
-            out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
-                    for v, t in zip(variables, row) if t is not None]
-            out.append("</result>")
-        out.append("</results></sparql>\n")
-        return "".join(out).encode("utf-8")
-    if fmt == ox.QueryResultsFormat.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(variables)
-        for row in rows:
-            w.writerow(["" if t is None else _term_csv(t) for t in row])
-        return buf.getvalue().encode("utf-8")
-    # tsv: terms in their N-Triples form (pyoxigraph's str())
-    lines = ["\t".join("?" + v for v in variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+
+def xml_safe(tail: bytes, data: bytes) -> tuple[bytes, bytes]:
+    """The next piece of an XML document serialised by pyoxigraph, made safe for XML 1.0 parsers: a carriage
+    return (only ever in text) becomes ``&#13;`` (else parsers read it as a line feed); a character XML 1.0
+    cannot represent raises :class:`NotXmlChar`. ``tail``: the last bytes of the previous piece (a character
+    may span two pieces); returns the piece and the new tail."""
+    m = _NOT_XML.search(tail + data)
+    if m:
+        char = m.group().decode("utf-8")
+        raise NotXmlChar(f"a literal in the result holds the character U+{ord(char):04X}, which XML 1.0 cannot "
+                         "represent: ask for JSON (application/sparql-results+json), CSV or TSV for SELECT, or "
+                         "Turtle / N-Triples for CONSTRUCT")
+    return data.replace(b"\r", b"&#13;"), (tail + data)[-2:]

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ..engine.errors import ClausegraphError, InvalidQueryError, UserInputError
 from ..engine.facade import Clausegraph, parse_date
+from .federation import check_services
 from .settings import Settings
 
 CITED_KEYS = ("ref", "subject", "object")
@@ -61,16 +62,23 @@ class QueryRunner:
 
         if self.backend is None:
             self.backend = make_backend(self.cg.store, self.settings)
-        job = {"query": sparql, "accept": SPARQL_JSON, "base_iri": None, "default_graphs": [], "named_graphs": [],
-               "max_rows": self.settings.max_rows}
+        check_services(sparql, self.settings.federated_endpoints)
+        job = {"query": sparql, "accept": SPARQL_JSON, "base_iri": None, "default_graphs": [], "named_graphs": []}
         try:
-            media, body, truncated = self.backend.query(job, self.settings.query_timeout)
+            media, body = self.backend.query(job, self.settings.query_timeout)
         except InvalidQueryError as exc:
             raise InvalidQueryError(f"{exc.message} (the query tool is read-only: SELECT or ASK)") from exc
         if not media.startswith(SPARQL_JSON):
+            if not isinstance(body, bytes):
+                body.close()
             raise UserInputError("the query tool answers SELECT and ASK queries (CONSTRUCT and DESCRIBE: use the "
                                  "SPARQL endpoint of 'clausegraph serve')")
-        return {**json.loads(body), "truncated": truncated, "max_rows": self.settings.max_rows}
+        doc = json.loads(body if isinstance(body, bytes) else body.read())
+        cap, rows = self.settings.max_rows, doc.get("results", {}).get("bindings")
+        truncated = bool(cap and rows is not None and len(rows) > cap)
+        if truncated:
+            doc["results"]["bindings"] = rows[:cap]
+        return {**doc, "truncated": truncated, "max_rows": cap}
 
     def close(self) -> None:
         if self.backend is not None:

@@ -9,22 +9,25 @@ dependency), bounded by ``Settings.max_body``.
 from __future__ import annotations
 
 import hmac
+import logging
 import urllib.parse
 from typing import Any, Callable
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ..engine.errors import ForbiddenError, InvalidQueryError, UnauthorizedError, UserInputError
+from ..engine.errors import ClausegraphError, ForbiddenError, InvalidQueryError, UnauthorizedError, UserInputError
 from . import formats
-from .backend import Backend, GraphRequest
-from .errors import PayloadTooLargeError
+from .backend import Backend, GraphRequest, StreamedBody
+from .errors import PayloadTooLargeError, error_response
+from .federation import check_services
 from .formats import check_charset, iri_list, media_type
 from .settings import Settings
 
-__all__ = ["TRUNCATED_HEADER", "router"]
+__all__ = ["DirectRoute", "router"]
 
-TRUNCATED_HEADER = "X-Clausegraph-Truncated"
+log = logging.getLogger("clausegraph.api")
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -88,6 +91,7 @@ def service_description(endpoint: str, settings: Settings) -> str:
     fmts = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
             "N-Triples", "RDF_XML", "JSON-LD"]
     langs = ["sd:SPARQL11Query"] + (["sd:SPARQL11Update"] if settings.update_token else [])
+    features = ["sd:UnionDefaultGraph"] + (["sd:BasicFederatedQuery"] if settings.federated_endpoints else [])
     return f"""@prefix sd: <{SD}> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 [] a sd:Service ;
@@ -95,7 +99,7 @@ def service_description(endpoint: str, settings: Settings) -> str:
   dcterms:title "clausegraph SPARQL endpoint" ;
   sd:supportedLanguage {", ".join(langs)} ;
   sd:resultFormat {", ".join(f"<{FORMATS_NS}{f}>" for f in fmts)} ;
-  sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+  sd:feature {", ".join(features)} ;
   sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> .
 """
 
@@ -131,21 +135,50 @@ def _hung_up(request: Request) -> Callable[[], bool]:
     return check
 
 
+class StreamedResult(Response):
+    """A large query result relayed chunk by chunk from its worker, within the query's deadline. A failure
+    part-way (the deadline, a client that stops reading, a character XML cannot carry, a dead worker) ends the
+    response without its last chunk, so the client sees an incomplete transfer, never a complete-looking
+    partial answer."""
+
+    def __init__(self, body: StreamedBody, media_type: str, headers: dict[str, str]) -> None:
+        self.result, self.status_code, self.media_type, self.background = body, 200, media_type, None
+        self.init_headers(headers)   # no Content-Length: chunked
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        chunks = iter(self.result)
+        try:
+            while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+                with anyio.fail_after(max(0.0, self.result.seconds_left)):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (ClausegraphError, TimeoutError) as exc:
+            log.warning("a streamed query result stopped part-way: %s", exc or "the client stopped reading")
+            return   # no final chunk: the server closes the connection
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.result.close)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def _run_query(request: Request, query: str, params: list[tuple[str, str]]) -> Response:
     backend, settings = _state(request)
-    job = {"query": query, "accept": request.headers.get("accept"), "base_iri": endpoint_iri(request),
+    services = check_services(query, settings.federated_endpoints)
+    job = {"query": query, "calls_out": bool(services), "accept": request.headers.get("accept"),
+           "base_iri": endpoint_iri(request),
            "default_graphs": iri_list(getall(params, "default-graph-uri"), "default-graph-uri"),
            "named_graphs": iri_list(getall(params, "named-graph-uri"), "named-graph-uri"),
            "max_rows": settings.max_rows}
-    mt, body, truncated = backend.query(job, settings.query_timeout, cancelled=_hung_up(request))
-    headers = {TRUNCATED_HEADER: "true"} if truncated else {}
-    headers["Vary"] = "Accept"
-    return Response(body, media_type=mt, headers=headers)
+    mt, body = backend.query(job, settings.query_timeout, cancelled=_hung_up(request))
+    if isinstance(body, StreamedBody):
+        return StreamedResult(body, mt, {"Vary": "Accept"})
+    return Response(body, media_type=mt, headers={"Vary": "Accept"})
 
 
 def _run_update(request: Request, update: str, params: list[tuple[str, str]]) -> Response:
     backend, settings = _state(request)
     require_write(request, settings)
+    check_services(update, settings.federated_endpoints)
     backend.update(update, base_iri=endpoint_iri(request),
                    using=iri_list(getall(params, "using-graph-uri"), "using-graph-uri"),
                    using_named=iri_list(getall(params, "using-named-graph-uri"), "using-named-graph-uri"),
@@ -202,6 +235,31 @@ def sparql_post(request: Request, body: bytes = Depends(request_body)) -> Respon
         return _run_update(request, decode_utf8(body, "update"), params)
     raise UserInputError(f"unsupported Content-Type {ctype!r} for /sparql: use "
                          "application/x-www-form-urlencoded, application/sparql-query or application/sparql-update")
+
+
+class DirectRoute:
+    """``GET`` and ``POST /sparql`` handed straight to the very handlers above (pure ASGI, the innermost
+    middleware): FastAPI's routing, dependency solving and exception middleware cost more than a small query,
+    so the busiest path skips them. Every other request goes on to the app; errors get the one shape
+    (api/errors.py) as they would there."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            if scope["method"] == "GET":
+                response = await anyio.to_thread.run_sync(sparql_get, request)
+            else:
+                body = await request_body(request)
+                response = await anyio.to_thread.run_sync(sparql_post, request, body)
+        except ClausegraphError as exc:
+            response = error_response(exc)
+        await response(scope, receive, send)
 
 
 # ---------------------------------------------------------------------------- Graph Store HTTP Protocol

@@ -16,8 +16,9 @@ Design (docs/api.md, "Limits"):
   gets 503. The
   other workers keep serving. Old snapshots are deleted once no worker uses them.
 
-The worker also negotiates the response format (only it knows the query form; api/formats.py) and applies the
-row cap.
+What a worker runs (format negotiation, pyoxigraph serialisation, the opt-in row cap) is api/job.py. A large
+result streams: :class:`ResultStream` relays its chunks and holds the worker (and a long-lane slot) until the
+response ends.
 """
 from __future__ import annotations
 
@@ -30,88 +31,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from . import formats
+from .job import worker_main
 
 log = logging.getLogger("clausegraph.api")
-
-
-# ----------------------------------------------------------------------------------------- the job
-def execute(store: Any, job: dict) -> tuple:
-    """Run one query job on a pyoxigraph store: ``("ok", media_type, body, truncated)`` or
-    ``("error", kind, message)`` with kind ``invalid`` / ``not-acceptable`` / ``failed``."""
-    import pyoxigraph as ox
-
-    kwargs: dict = {"base_iri": job.get("base_iri")}
-    dg, ng = job.get("default_graphs") or [], job.get("named_graphs") or []
-    if dg or ng:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in dg]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in ng]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    max_rows = int(job.get("max_rows") or 0)
-    try:
-        res = store.query(job["query"], **kwargs)
-        if isinstance(res, ox.QueryBoolean):
-            mt = formats.negotiate(job.get("accept"), formats.BOOLEAN_TYPES)
-            return ("ok", mt, formats.serialize_boolean(res, mt), False)
-        if isinstance(res, ox.QuerySolutions):
-            mt = formats.negotiate(job.get("accept"), formats.RESULT_TYPES)
-            variables = [v.value for v in res.variables]
-            rows, truncated = [], False
-            for sol in res:
-                if max_rows and len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append([sol[v] for v in variables])
-            return ("ok", mt, formats.serialize_solutions(variables, rows, mt), truncated)
-        mt = formats.negotiate(job.get("accept"), formats.GRAPH_TYPES)
-        triples, truncated = [], False
-        for t in res:
-            if max_rows and len(triples) >= max_rows:
-                truncated = True
-                break
-            triples.append(t)
-        return ("ok", mt, formats.serialize_triples(triples, mt), truncated)
-    except formats.NotAcceptable as exc:
-        return ("error", "not-acceptable", str(exc))
-    except SyntaxError as exc:
-        return ("error", "invalid", f"SPARQL syntax error: {exc}")
-    except ValueError as exc:
-        return ("error", "invalid", f"invalid request: {exc}")
-    except OSError as exc:
-        return ("error", "failed", f"query failed: {exc}")
-
-
-def worker_main(conn: Any) -> None:
-    """Worker process loop: one job at a time, store reopened when the snapshot changes."""
-    import sys
-
-    import pyoxigraph as ox
-
-    os.dup2(2, 1)   # stdout may be a protocol stream (MCP over stdio): anything printed here goes to stderr
-    sys.stdout = sys.stderr
-    path, store = None, None
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if job is None:
-            return
-        try:
-            if job["snapshot"] != path:
-                store = None
-                store = ox.Store.read_only(job["snapshot"])
-                path = job["snapshot"]
-            reply = execute(store, job)
-        except Exception as exc:  # noqa: BLE001 - reported to the server as an engine failure
-            reply = ("error", "failed", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(reply)
-        except (OSError, BrokenPipeError):
-            return
 
 
 # ----------------------------------------------------------------------------------------- the pool
@@ -173,6 +97,11 @@ class QueryPool:
         self._long = threading.BoundedSemaphore(self.long_slots or self.size)
 
     # ---- snapshots
+    @property
+    def snapshot(self) -> str | None:
+        """The newest snapshot's path (it names the version of the data)."""
+        return self._snapshot
+
     def refresh(self) -> str:
         """Take a snapshot of the primary store (call after every committed write)."""
         with self._lock:
@@ -265,9 +194,11 @@ class QueryPool:
 
     def _wait(self, w: _Worker, job: dict, deadline: float, long: bool,
               cancelled: Callable[[], bool] | None, *, limit: float) -> Any:
-        """Send ``job`` to ``w`` and wait: the reply, or ``"demoted"`` (killed to wait for a long slot)."""
+        """Send ``job`` to ``w`` and wait: the reply, a :class:`ResultStream` (which then owns ``w``), or
+        ``"demoted"`` (killed to wait for a long slot). A result that streams counts as long from its first
+        chunk (nothing has reached the client yet, so it may still be demoted)."""
         short_end = time.monotonic() + self.short_seconds
-        done = False
+        done, stream = False, None
         try:
             with self._lock:
                 job = {**job, "snapshot": self._snapshot}
@@ -277,31 +208,40 @@ class QueryPool:
                 now = time.monotonic()
                 if now >= deadline:
                     raise PoolTimeout(f"the query ran past the {limit:g} s limit and was stopped")
-                if w.conn.poll(min(deadline - now, CANCEL_POLL)):
-                    reply = w.conn.recv()
-                    done = True
-                    return reply
-                if cancelled is not None and cancelled():
+                reply = w.conn.recv() if w.conn.poll(min(deadline - now, CANCEL_POLL)) else None
+                if reply is None and cancelled is not None and cancelled():
                     raise Cancelled("the client hung up")
-                if not long and time.monotonic() >= short_end:
-                    if self._long.acquire(blocking=False):
-                        long = True
-                        self._replenish()
-                    else:
+                streams = reply is not None and reply[0] == "stream"
+                if not long and (streams or reply is None and time.monotonic() >= short_end):
+                    if not self._long.acquire(blocking=False):
                         return "demoted"
+                    long = True
+                    self._replenish()
+                if reply is not None:
+                    done = True
+                    if reply[0] != "stream":
+                        return reply
+                    stream = ResultStream(self, w, reply[1], reply[2], deadline, limit)
+                    return stream   # it puts back (or retires) the worker and frees the long slot
         except (EOFError, OSError, BrokenPipeError) as exc:
             raise WorkerDied(f"the query worker failed: {exc or type(exc).__name__}") from exc
         finally:
-            if long:
-                self._long.release()
-            if done:
-                self._put_back(w)
-            else:   # still busy (timeout, hang-up, demotion) or dead: stop it, keep the short lane full
-                self._retire(w)
-                if not long:
-                    self._replenish()
-            with self._lock:
-                self._collect()
+            if stream is None:
+                self.release(w, done=done, long=long)
+
+    def release(self, w: _Worker, *, done: bool, long: bool) -> None:
+        """A job is over: free its long slot; put ``w`` back if it finished, else stop it (and keep the short
+        lane full)."""
+        if long:
+            self._long.release()
+        if done:
+            self._put_back(w)
+        else:   # still busy (timeout, hang-up, demotion) or dead
+            self._retire(w)
+            if not long:
+                self._replenish()
+        with self._lock:
+            self._collect()
 
     def close(self) -> None:
         with self._lock:
@@ -321,6 +261,58 @@ class QueryPool:
                 w.proc.join(2)
             _close(w)
         shutil.rmtree(self.snapshot_root, ignore_errors=True)
+
+
+class StreamFailed(Exception):
+    """A streamed result failed part-way (``kind``, message): the response must end without completing."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ResultStream:
+    """A large result arriving from a worker in chunks; holds the worker (and a long slot) until closed.
+    Iterating yields the body's chunks; it raises :class:`PoolTimeout` past the query's deadline,
+    :class:`StreamFailed` if the worker reports a failure, :class:`WorkerDied` if it dies."""
+
+    def __init__(self, pool: QueryPool, worker: _Worker, media: str, first: bytes, deadline: float,
+                 limit: float) -> None:
+        self.pool, self.worker, self.media, self.first = pool, worker, media, first
+        self.deadline, self.limit = deadline, limit
+        self.finished = self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.first
+        while not self.finished:
+            chunk = self.next_chunk()
+            if chunk is not None:
+                yield chunk
+
+    def next_chunk(self) -> bytes | None:
+        """The next chunk, ``None`` at the end."""
+        conn = self.worker.conn
+        remaining = self.deadline - time.monotonic()
+        try:
+            if remaining <= 0 or not conn.poll(remaining):
+                raise PoolTimeout(f"the query ran past the {self.limit:g} s limit and was stopped")
+            msg = conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            raise WorkerDied(f"the query worker failed: {exc or type(exc).__name__}") from exc
+        if msg[0] == "chunk":
+            return msg[1]
+        if msg[0] == "end":
+            self.finished = True
+            return None
+        self.finished = True   # ("fail", kind, message): the worker is idle again
+        self.close()
+        raise StreamFailed(msg[1], msg[2])
+
+    def close(self) -> None:
+        """Done (or abandoned): the worker goes back if it finished, else it is stopped."""
+        if not self.closed:
+            self.closed = True
+            self.pool.release(self.worker, done=self.finished, long=True)
 
 
 def snapshot_root_for(store_path: Path | None) -> Path:

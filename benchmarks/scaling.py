@@ -22,7 +22,6 @@ def measures(sc: dict) -> dict[str, float | None]:
     m["build: engine"] = _median(b.get("engine"))
     m["build: raw bulk load"] = _median(b.get("raw"))
     m["validate: fast"] = _median(sc.get("validate_fast", {}).get("timing"))
-    m["validate: fast, of which prepare (classification)"] = sc.get("validate_fast", {}).get("prepare_s")
     m["validate: pySHACL"] = _median((sc.get("pyshacl") or {}).get("timing"))
     m["validate: pyshacl-turbo"] = _median((sc.get("turbo") or {}).get("timing"))
     return m

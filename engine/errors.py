@@ -148,11 +148,18 @@ class UnauthorizedError(ClausegraphError):
 
 
 class ForbiddenError(ClausegraphError):
-    """A write on a read-only endpoint. HTTP 403."""
+    """A request this server's settings refuse (a write on a read-only endpoint, SERVICE while federation is
+    off). HTTP 403."""
 
     exit_code = 2
     http_status = 403
     code = "forbidden"
+
+
+class ResultTooLargeError(ForbiddenError):
+    """A query result over the server's opt-in row cap (``max_rows``): refused whole, never cut."""
+
+    code = "result-too-large"
 
 
 class QueryTimeoutError(ClausegraphError):

@@ -8,7 +8,7 @@ import datetime as dt
 
 from .bulk import gc_paused
 from .catalogue import Catalogue
-from .coverage import assumed, framework_coverage, system_coverage
+from .coverage import assumed, framework_coverage, not_yet_in_force, system_coverage
 from .hub import hub_index
 from .mappings.hubfiles import HUB_NS, atom_iri
 from .org import relation_index
@@ -83,12 +83,16 @@ def gaps(store: Store, target: str, as_of: dt.date, from_key: str | None = None,
                     "systems": sorted(set(obligations.get(iri, {}).get("systems", [])))})
     out.sort(key=lambda g: (-g["importance"], sort_key(parse_ref(g["ref"]))))
     atoms = unmet_atoms(store, out, tk)
-    return {"target": tk, "from": fk, "system": system, "as_of": as_of.isoformat(),
-            "assume_complete": assume_complete, "summary": {"gaps": len(out),
-                                                            "uncovered": sum(g["status"] == "uncovered" for g in out),
-                                                            "partial": sum(g["status"] == "partial" for g in out),
-                                                            "atoms_left": len(atoms)},
-            "gaps": out, "atoms": atoms}
+    doc = {"target": tk, "from": fk, "system": system, "as_of": as_of.isoformat(),
+           "assume_complete": assume_complete, "summary": {"gaps": len(out),
+                                                           "uncovered": sum(g["status"] == "uncovered" for g in out),
+                                                           "partial": sum(g["status"] == "partial" for g in out),
+                                                           "atoms_left": len(atoms)},
+           "gaps": out, "atoms": atoms}
+    note = not_yet_in_force(store, tk, as_of)   # no gaps before the target exists: say why
+    if note:
+        doc["note"] = note
+    return doc
 
 
 def _binding_obligations(store: Store, as_of: dt.date, system: str | None) -> dict[str, dict]:

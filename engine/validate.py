@@ -214,15 +214,14 @@ def _property_queries(ns: NodeShape, ps: PropertyShape) -> list[tuple[str, str, 
     p = f"<{ps.path}>"
     out = []
     prm = ps.params
-    if "minCount" in prm:
-        n = int(prm["minCount"][0])
-        out.append(("MinCount", f"SELECT DISTINCT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {tgt} }} }} "
-                                f"OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})",
-                    False))
-    if "maxCount" in prm:
-        n = int(prm["maxCount"][0])
-        out.append(("MaxCount", f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {tgt} }} }} "
-                                f"?this {p} ?v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})", False))
+    lo, hi = _count_bounds(ps)
+    if lo is not None or hi is not None:
+        # sh:minCount and sh:maxCount in one pass over the targets: ?n values per focus node, out of bounds
+        # (validate_fast names the component from ?n)
+        outside = " || ".join(([f"COUNT(DISTINCT ?v) < {lo}"] if lo is not None else [])
+                              + ([f"COUNT(DISTINCT ?v) > {hi}"] if hi is not None else []))
+        out.append(("Count", f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {{ SELECT DISTINCT ?this WHERE "
+                             f"{{ {tgt} }} }} OPTIONAL {{ ?this {p} ?v }} }} GROUP BY ?this HAVING ({outside})", False))
     vals = f"{{ SELECT DISTINCT ?this WHERE {{ {tgt} }} }} ?this {p} ?value ."
     if "datatype" in prm:
         d = str(prm["datatype"][0])
@@ -258,6 +257,17 @@ def _property_queries(ns: NodeShape, ps: PropertyShape) -> list[tuple[str, str, 
         out.append(("Pattern", f'SELECT DISTINCT ?this ?value WHERE {{ {vals} '
                                f'FILTER(isBlank(?value) || !REGEX(STR(?value), "{pat}", "{flags}")) }}', True))
     return out
+
+
+def _count_bounds(ps: PropertyShape) -> tuple[int | None, int | None]:
+    """The property shape's sh:minCount and sh:maxCount (None when absent)."""
+    return tuple(int(ps.params[k][0]) if k in ps.params else None for k in ("minCount", "maxCount"))  # type: ignore
+
+
+def _count_components(ps: PropertyShape, n: int) -> list[str]:
+    """The count constraints ``n`` values of the path violate."""
+    lo, hi = _count_bounds(ps)
+    return ([] if lo is None or n >= lo else ["MinCount"]) + ([] if hi is None or n <= hi else ["MaxCount"])
 
 
 _SELECT_RE = re.compile(r"^(?P<prologue>.*?)\bSELECT\b(?P<rest>.*)$", re.S | re.I)
@@ -299,9 +309,10 @@ def validate_fast(store: Store, shapes: tuple[NodeShape, ...]) -> Report:
             for component, query, _ in _property_queries(ns, ps):
                 for row in store.select(query).rows:
                     value = row["value"].value if "value" in row else None
-                    report.findings.append(Finding(row["this"].value, ps.iri, ps.severity, ps.message or "",
-                                                   ps.path, value, component, ps.enforces or ns.enforces,
-                                                   row["this"].kind == "bnode"))
+                    names = _count_components(ps, int(row["n"].value)) if component == "Count" else [component]
+                    report.findings += [Finding(row["this"].value, ps.iri, ps.severity, ps.message or "", ps.path,
+                                                value, name, ps.enforces or ns.enforces, row["this"].kind == "bnode")
+                                        for name in names]
         for c in ns.sparql:
             for row in store.select(_sparql_query(ns, c)).rows:
                 this = row["this"].value

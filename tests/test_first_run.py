@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .conftest import run_cli
 
 
@@ -280,14 +282,16 @@ def test_every_nist_provision_links_to_the_official_text(embedded_store):
     assert doc["source"] == "https://doi.org/10.6028/NIST.AI.100-1"
 
 
-def test_coverage_before_publication_says_so():
-    res = run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2020-01-01",
-                  "--format", "json")
-    doc = json.loads(res.stdout)
-    assert doc["summary"]["provisions"] == 0
+@pytest.mark.parametrize("command,option,count,later_at_least", [("coverage", "--framework", "provisions", 51),
+                                                                  ("gaps", "--target", "gaps", 1)])
+def test_questions_before_publication_say_so(command, option, count, later_at_least):
+    def ask(key: str, as_of: str, *fmt: str):
+        return run_cli(command, "--register", acme(), option, key, "--as-of", as_of, *fmt).stdout
+
+    doc = json.loads(ask("iso42001", "2020-01-01", "--format", "json"))
+    assert doc["summary"][count] == 0
     assert "not yet published" in doc["note"] and "2023-12-18" in doc["note"]
-    table = run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2020-01-01").stdout
-    assert "not yet published" in table
-    later = json.loads(run_cli("coverage", "--register", acme(), "--framework", "iso42001", "--as-of", "2026-11-23",
-                               "--format", "json").stdout)
-    assert later["summary"]["provisions"] > 50 and "note" not in later
+    assert "not yet in force" in json.loads(ask("euaiact", "2020-01-01", "--format", "json"))["note"]
+    assert "not yet published" in ask("iso42001", "2020-01-01")
+    later = json.loads(ask("iso42001", "2026-11-23", "--format", "json"))
+    assert later["summary"][count] >= later_at_least and "note" not in later

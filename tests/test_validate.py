@@ -187,3 +187,26 @@ def test_assessment_recorded_constraints_equal_brute_force(tmp_path):
         flagged_somewhere += bool(expected)
         assert expected != {s for s, p in bound if p == prov} or not expected   # some bound systems are fine
     assert flagged_somewhere >= 2, "the register must plant missing assessments"
+
+
+def test_count_constraints_name_their_component_as_pyshacl_does(tmp_path):
+    """sh:minCount and sh:maxCount share one query per property on the fast path: a control with two statuses
+    (MaxCount), one with none (MinCount) and one without an owner (MinCount) get the components pySHACL gives."""
+    from clausegraph.engine.refs import ONTOLOGY_NS as CG
+
+    reg = generate(tmp_path / "reg", systems=8, seed=3, defect_rate=0.0).path
+    store = open_store()
+    build(store, register=reg)
+    ctl = sorted(r["c"].value for r in store.select(f"SELECT ?c WHERE {{ ?c a <{CG}Control> }}").rows)[:3]
+    store.update(f'INSERT DATA {{ GRAPH <urn:test> {{ <{ctl[0]}> <{CG}status> "planned" }} }}')
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{ctl[1]}> <{CG}status> ?s }} }}")
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{ctl[2]}> <{CG}owner> ?o }} }}")
+
+    def counts(report):
+        return sorted((f.focus, f.path.rsplit("#", 1)[-1], f.component) for f in report.findings
+                      if f.component in ("MinCount", "MaxCount"))
+
+    fast = counts(validate(store, AS_OF, engine="fast"))
+    assert fast == counts(validate(store, AS_OF, engine="pyshacl"))
+    assert fast == sorted([(ctl[0], "status", "MaxCount"), (ctl[1], "status", "MinCount"),
+                           (ctl[2], "owner", "MinCount")])

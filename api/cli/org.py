@@ -122,6 +122,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
           for g in doc["gaps"]],
          doc, title=f"{doc['summary']['gaps']} gaps in {doc['target']}"
                     + (f" given {doc['from']}" if doc["from"] else "") + f" on {doc['as_of']}")
+    if doc.get("note") and args.format in ("table", "markdown"):
+        print(doc["note"])
     if args.format in ("table", "markdown") and doc["atoms"]:
         if args.format == "markdown":
             print()

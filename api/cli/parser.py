@@ -48,11 +48,10 @@ def _as_of_option(p: argparse.ArgumentParser) -> None:
                    help="answer for the text in force on this date (default: today)")
 
 
-def _limit_options(p: argparse.ArgumentParser) -> None:
+def _limit_options(p: argparse.ArgumentParser, max_rows: int, rows_help: str) -> None:
     p.add_argument("--query-timeout", type=float, default=30.0, metavar="S",
                    help="seconds a SPARQL query may run before it is stopped (503); default 30")
-    p.add_argument("--max-rows", type=int, default=10000, metavar="N",
-                   help="result cap; longer results are cut and flagged X-Clausegraph-Truncated (10000)")
+    p.add_argument("--max-rows", type=int, default=max_rows, metavar="N", help=rows_help)
 
 
 def _register_options(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS_TABLE) -> None:
@@ -246,7 +245,11 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sp.add_argument("--register", metavar="PATH", help="organisation register to load")
-    _limit_options(sp)
+    _limit_options(sp, 0, "refuse (403 result-too-large) a SELECT or CONSTRUCT with more than N rows; default 0: "
+                          "no cap, whole results are streamed")
+    sp.add_argument("--allow-service", action="append", metavar="IRI", default=[],
+                    help="let queries call this SPARQL endpoint with SERVICE (repeatable); federation is off "
+                         "by default")
     sp.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (1 MiB)")
     sp.add_argument("--update-token", default=os.environ.get("CLAUSEGRAPH_UPDATE_TOKEN"), metavar="TOKEN",
                     help="enable SPARQL Update and Graph Store writes for this bearer token "
@@ -261,7 +264,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     sp = add("mcp", server.cmd_mcp, "serve the graph to AI assistants over the Model Context Protocol (stdio)")
     sp.add_argument("--register", metavar="PATH", help="organisation register to load")
-    _limit_options(sp)
+    _limit_options(sp, 10000, "rows the query tool returns; longer results are cut and flagged "
+                              "\"truncated\": true (10000)")
     sp.add_argument("--workers", type=int, metavar="N", help="query worker processes (default 1)")
     _store_options(sp)
     return p

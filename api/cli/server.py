@@ -19,7 +19,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.register:
             cg.import_register(path=args.register)
     settings = Settings(query_timeout=args.query_timeout, max_rows=args.max_rows, max_body=args.max_body,
-                        update_token=args.update_token or None,
+                        update_token=args.update_token or None, federated_endpoints=list(args.allow_service),
                         cors_origins=[] if args.no_cors else (args.cors_origin or ["*"]))
     if args.workers:
         settings.workers = args.workers

@@ -6,6 +6,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,19 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(10)
         self.app.state.backend.close()
+
+
+@contextmanager
+def serving(store, **settings):
+    """A :class:`LiveServer` over ``store`` with these ``Settings`` (one worker unless told), stopped on exit."""
+    from clausegraph.api.app import Settings, create_app
+
+    settings.setdefault("workers", 1)
+    srv = LiveServer(create_app(store, Settings(**settings)))
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @pytest.fixture(scope="module")

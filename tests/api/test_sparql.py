@@ -45,7 +45,6 @@ def test_select_formats(client):
                           ("text/csv", "text/csv"), ("text/tab-separated-values", "text/tab-separated-values")]:
         r = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
-        assert "X-Clausegraph-Truncated" not in r.headers
 
 
 def test_construct_formats_and_406(client):
@@ -145,16 +144,15 @@ def test_cors_preflight_needs_no_auth(client):
     assert r.headers["access-control-allow-origin"] == "*"
 
 
-def test_row_cap_and_body_limit(embedded_store):
+def test_row_cap_refuses_and_body_limit(embedded_store):
     c = make_client(embedded_store, max_rows=7, max_body=2048, workers=1)
     try:
-        r = c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
-        assert r.headers["X-Clausegraph-Truncated"] == "true"
-        assert len(r.json()["results"]["bindings"]) == 7 and set(r.json()) == {"head", "results"}
+        body = assert_error(c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}), 403, "result-too-large")
+        assert "more than 7 rows" in body["message"]
         r = c.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"})
-        assert r.headers["X-Clausegraph-Truncated"] == "true" and len(r.text.strip().splitlines()) == 7
+        assert_error(r, 403, "result-too-large")
         r = c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 7"})
-        assert "X-Clausegraph-Truncated" not in r.headers
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 7
         big = "ASK {} #" + "x" * 4000
         assert_error(c.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"}),
                      413, "payload-too-large")
